@@ -34,7 +34,16 @@ MAX_POINTS = 1_000_000
 
 
 class DataError(ValueError):
-    """Data that cannot be fitted, with a message a learner can act on."""
+    """Data that cannot be fitted, with a message a learner can act on.
+
+    A ``ValueError``, so code that catches bad arguments catches it too.
+
+    >>> try:
+    ...     Dataset([1.0, 1.0], [0.0, 2.0])
+    ... except DataError as error:
+    ...     print(str(error).split(":")[0])
+    x is constant
+    """
 
 
 class Moments(NamedTuple):
@@ -44,6 +53,9 @@ class Moments(NamedTuple):
     the centered second moments ``mean((x - mean_x)**2)``,
     ``mean((x - mean_x)*(y - mean_y))`` and ``mean((y - mean_y)**2)``
     (population, ddof=0).
+
+    >>> Dataset([0.0, 2.0], [1.0, 5.0]).moments
+    Moments(mean_x=1.0, mean_y=3.0, var_x=1.0, cov_xy=2.0, var_y=4.0)
     """
 
     mean_x: float

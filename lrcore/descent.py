@@ -1,0 +1,419 @@
+"""Gradient descent on a line's loss, K learning rates at once.
+
+``run`` keeps the run axis first and loops over steps only: every step is a
+handful of numpy operations on (K,) vectors, whatever K is. For the mean
+squared error a step never touches the samples (it works from
+``Dataset.moments``), so a step costs O(K) whatever n is.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from numbers import Real
+from typing import Callable, Sequence, Union
+
+import numpy as np
+
+from . import losses as _losses
+from .data import Dataset
+from .optimizers import Optimizer, sgd
+
+__all__ = ["Trajectory", "run", "DIVERGENCE_FACTOR", "MAX_CELLS"]
+
+#: A run diverges when its loss exceeds this many times max(1, initial loss).
+DIVERGENCE_FACTOR = 1e12
+#: The most K*(steps+1) cells one call may ask for (four float64 tables of it).
+MAX_CELLS = 10_000_000
+
+Schedule = Callable[[Union[int, np.ndarray]], Union[float, np.ndarray]]
+
+
+@dataclass(frozen=True, eq=False)
+class Trajectory:
+    """K runs of gradient descent, row k for learning rate k.
+
+    Fields (read-only arrays):
+        w, b, loss: (K, steps+1). Column 0 is the start; ``loss`` is always
+            the loss on the full data. NaN from a run's ``diverged_at`` on.
+        lr: (K, steps), the rate used by each update.
+        diverged_at: (K,) int, the first loss column that was not finite or
+            exceeded ``1e12*max(1, initial loss)``; -1 where the run stayed finite.
+
+    >>> from lrcore import make_data
+    >>> traj = run(make_data(n=10), [0.001, 1.0], steps=50)
+    >>> traj.k, traj.steps, traj.diverged.tolist()
+    (2, 50, [False, True])
+    """
+
+    w: np.ndarray
+    b: np.ndarray
+    loss: np.ndarray
+    lr: np.ndarray
+    diverged_at: np.ndarray
+
+    @property
+    def k(self) -> int:
+        """The number of runs."""
+        return int(self.w.shape[0])
+
+    @property
+    def steps(self) -> int:
+        """The number of updates per run."""
+        return int(self.w.shape[1] - 1)
+
+    @property
+    def diverged(self) -> np.ndarray:
+        """(K,) bool: which runs diverged."""
+        return self.diverged_at >= 0
+
+
+def _check_steps(steps) -> int:
+    if isinstance(steps, bool) or not isinstance(steps, (int, np.integer)):
+        raise ValueError(f"steps must be an integer >= 0, got {steps!r}")
+    if steps < 0:
+        raise ValueError(f"steps must be an integer >= 0, got {steps!r}")
+    return int(steps)
+
+
+def _check_rate_value(value, where: str) -> float:
+    if isinstance(value, bool) or not isinstance(value, Real):
+        raise ValueError(f"lr{where} must be a number or a schedule, got {value!r}")
+    rate = float(value)
+    if not (math.isfinite(rate) and rate >= 0.0):
+        raise ValueError(f"lr{where} must be finite and >= 0, got {value!r}")
+    return rate
+
+
+def _schedule_values(schedule: Schedule, steps: int, where: str) -> np.ndarray:
+    """``schedule(t)`` for t = 0..steps-1, asking for all steps at once and
+    falling back to one call per step for schedules written for ints."""
+    t = np.arange(steps)
+    values = None
+    try:
+        with np.errstate(all="ignore"):
+            candidate = np.asarray(schedule(t), dtype=np.float64)
+        if candidate.shape in ((steps,), ()):
+            values = np.broadcast_to(candidate, (steps,))
+    except Exception:  # a schedule written for one int step at a time
+        values = None
+    if values is None:
+        try:
+            with np.errstate(all="ignore"):
+                values = np.array([float(schedule(int(i))) for i in t], dtype=np.float64)
+        except (TypeError, ValueError, ArithmeticError) as exc:
+            raise ValueError(f"lr{where} schedule failed: {exc}") from None
+    bad = ~(np.isfinite(values) & (values >= 0.0))
+    if bad.any():
+        step = int(np.argmax(bad))
+        raise ValueError(
+            f"lr{where} schedule must give finite rates >= 0, got {values[step]!r} at step {step}"
+        )
+    return values
+
+
+def _rate_items(lr) -> list:
+    """The K rates or schedules in ``lr``."""
+    if callable(lr) or isinstance(lr, (Real, np.number)) and not isinstance(lr, bool):
+        items = [lr]
+    elif isinstance(lr, np.ndarray) and lr.ndim == 0:
+        items = [lr.item()]
+    elif isinstance(lr, (Sequence, np.ndarray)) and not isinstance(lr, (str, bytes)):
+        items = list(lr)
+        if not items:
+            raise ValueError("lr must hold at least one rate or schedule, got an empty sequence")
+    else:
+        raise ValueError(f"lr must be a number, a schedule or a sequence of them, got {lr!r}")
+    return items
+
+
+def _rate_table(items: list, steps: int) -> np.ndarray:
+    """The (steps, K) table of rates, one column per run."""
+    table = np.empty((steps, len(items)), dtype=np.float64)
+    for k, item in enumerate(items):  # evaluating K schedules once each, not a run loop
+        where = f"[{k}]" if len(items) > 1 else ""
+        if callable(item):
+            table[:, k] = _schedule_values(item, steps, where)
+        else:
+            table[:, k] = _check_rate_value(item, where)
+    return table
+
+
+def _check_start(start) -> tuple[float, float]:
+    try:
+        w0, b0 = (float(v) for v in start)
+    except (TypeError, ValueError):
+        raise ValueError(f"start must be a pair of numbers (w, b), got {start!r}") from None
+    if not (math.isfinite(w0) and math.isfinite(b0)):
+        raise ValueError(f"start must be finite, got {start!r}")
+    return w0, b0
+
+
+def _check_batch_size(batch_size, n: int):
+    if batch_size is None:
+        return None
+    if isinstance(batch_size, bool) or not isinstance(batch_size, (int, np.integer)) or batch_size < 1:
+        raise ValueError(f"batch_size must be None or an integer >= 1, got {batch_size!r}")
+    return None if batch_size >= n else int(batch_size)
+
+
+def _check_optimizer(optimizer) -> Optimizer:
+    if optimizer is None:
+        return sgd()
+    if not (callable(getattr(optimizer, "init", None)) and callable(getattr(optimizer, "update", None))):
+        raise ValueError(f"optimizer must have init and update, got {optimizer!r}")
+    return optimizer
+
+
+def _divergence_threshold(initial_loss: float) -> float:
+    # Capped at the largest float, so that an infinite loss always breaks it
+    # (even when 1e12 times a huge initial loss overflows).
+    largest = float(np.finfo(np.float64).max)
+    if not math.isfinite(initial_loss):
+        return largest
+    return min(DIVERGENCE_FACTOR * max(1.0, initial_loss), largest)
+
+
+class _Epochs:
+    """Mini-batches without replacement, reshuffled each epoch from ``seed``;
+    an epoch's last, smaller batch is kept. The same batches serve all K runs."""
+
+    def __init__(self, n: int, batch_size: int, seed: int):
+        self.n = n
+        self.batch_size = batch_size
+        self.per_epoch = -(-n // batch_size)
+        self.rng = np.random.default_rng(seed)
+        self.epoch = -1
+        self.order = None
+
+    def batch(self, t: int) -> tuple[bool, int, np.ndarray]:
+        """(new epoch?, batch number in the epoch, sample indices) of step t."""
+        epoch, j = divmod(t, self.per_epoch)
+        fresh = epoch != self.epoch
+        if fresh:
+            self.epoch = epoch
+            self.order = self.rng.permutation(self.n)
+        return fresh, j, self.order[j * self.batch_size : (j + 1) * self.batch_size]
+
+
+class _MseBatchStats:
+    """Per-batch means of x', y', x'x', x'y' in coordinates centred on the full
+    data's means (so x around 1000 loses no digits), computed once per epoch
+    for the batches the run will use."""
+
+    def __init__(self, data: Dataset, epochs: _Epochs, steps: int):
+        m = data.moments
+        self.xc = data.x - m.mean_x
+        self.yc = data.y - m.mean_y
+        self.epochs = epochs
+        self.steps = steps
+
+    def at(self, t: int):
+        fresh, j, _ = self.epochs.batch(t)
+        if fresh:
+            e = self.epochs
+            first = e.epoch * e.per_epoch
+            used = min(e.per_epoch, self.steps - first)
+            idx = e.order[: min(used * e.batch_size, e.n)]
+            starts = np.arange(0, idx.size, e.batch_size)
+            counts = np.diff(np.append(starts, idx.size)).astype(np.float64)
+            xc, yc = self.xc[idx], self.yc[idx]
+            sums = np.add.reduceat(np.stack([xc, yc, xc * xc, xc * yc]), starts, axis=1)
+            self.table = sums / counts
+        return self.table[:, j]
+
+
+def run(
+    data: Dataset,
+    lr,
+    *,
+    steps: int,
+    start=(0.0, 0.0),
+    loss="mse",
+    optimizer=None,
+    batch_size=None,
+    seed: int = 0,
+) -> Trajectory:
+    """Gradient descent from ``start``, one run per learning rate.
+
+    Each update is ``params += optimizer step`` with the gradient of ``loss``
+    on the full data (or on a mini-batch); for plain gradient descent
+    ``(w, b) -= lr_t * grad L(w, b)``.
+
+    Args:
+        data: the points.
+        lr: a rate, a schedule (``step -> rate``, step 0-based per update), or
+            a sequence of them: K runs computed together.
+        steps: number of updates, >= 0.
+        start: ``(w, b)`` where every run starts.
+        loss: ``"mse"``, ``"mae"``, ``"huber"`` or a loss from ``losses.get``.
+        optimizer: an ``init/update`` pair; None is plain gradient descent.
+        batch_size: None (or >= n) for full batch; smaller draws mini-batches
+            without replacement, reshuffled each epoch from ``seed``.
+        seed: seed of the batch order, >= 0.
+
+    Returns:
+        A :class:`Trajectory`: ``w``, ``b``, ``loss`` (K, steps+1), ``lr``
+        (K, steps), ``diverged_at`` (K,).
+
+    >>> from lrcore import make_data
+    >>> data = make_data(n=20, noise=0.0)
+    >>> traj = run(data, [0.02, 0.05], steps=2000)
+    >>> traj.w.shape, traj.diverged_at.tolist()
+    ((2, 2001), [-1, 14])
+    >>> round(float(traj.w[0, -1]), 6), round(float(traj.b[0, -1]), 6)
+    (2.0, 1.0)
+    """
+    if not isinstance(data, Dataset):
+        raise ValueError(f"data must be a Dataset, got {type(data).__name__}")
+    steps = _check_steps(steps)
+    items = _rate_items(lr)
+    runs = len(items)
+    if runs * (steps + 1) > MAX_CELLS:
+        raise ValueError(
+            f"runs*(steps+1) must be <= {MAX_CELLS:,}, got {runs}*({steps}+1) = {runs * (steps + 1):,}"
+        )
+    rates = _rate_table(items, steps)
+    w0, b0 = _check_start(start)
+    loss_fn = _losses.get(loss)
+    opt = _check_optimizer(optimizer)
+    batch = _check_batch_size(batch_size, data.n)
+    if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)) or seed < 0:
+        raise ValueError(f"seed must be an integer >= 0, got {seed!r}")
+
+    with np.errstate(all="ignore"):
+        if loss_fn.name == "mse" and batch is None and getattr(opt, "is_plain_gd", False):
+            tables = _run_mse_gd(data, rates, w0, b0)
+        else:
+            tables = _run_general(data, rates, w0, b0, loss_fn, opt, batch, int(seed))
+    return _finish(*tables, rates)
+
+
+def _run_mse_gd(data: Dataset, rates: np.ndarray, w0: float, b0: float):
+    """Plain gradient descent on MSE in offsets from the minimiser:
+    with u = w - w*, v = b - b*, r = u*mean_x + v,
+    L = var_x*u**2 + r**2 + L_min, dL/du = 2*(var_x*u + r*mean_x), dL/dv = 2*r."""
+    m = data.moments
+    w_star = m.cov_xy / m.var_x
+    b_star = m.mean_y - w_star * m.mean_x
+    floor = max(m.var_y - m.cov_xy * w_star, 0.0)
+    steps, runs = rates.shape
+    u = np.full(runs, w0 - w_star)
+    v = np.full(runs, b0 - b_star)
+    w_tab = np.empty((steps + 1, runs))
+    b_tab = np.empty((steps + 1, runs))
+    loss_tab = np.empty((steps + 1, runs))
+    diverged_at = np.full(runs, -1, dtype=np.int64)
+    r = np.empty(runs)
+    grad_u = np.empty(runs)
+    scratch = np.empty(runs)
+    vx2, mx, mx2 = 2.0 * m.var_x, m.mean_x, 2.0 * m.mean_x
+    threshold = None
+    for t in range(steps + 1):
+        np.multiply(u, mx, out=r)
+        r += v
+        loss = loss_tab[t]
+        np.multiply(u, u, out=loss)
+        loss *= m.var_x
+        np.multiply(r, r, out=scratch)
+        loss += scratch
+        loss += floor
+        np.add(u, w_star, out=w_tab[t])
+        np.add(v, b_star, out=b_tab[t])
+        if threshold is None:
+            threshold = _divergence_threshold(float(loss[0]))
+        bad = ~(loss <= threshold)
+        if bad.any():
+            # Park a diverged run at the minimiser: its gradient is 0 there, so
+            # it stays finite and quiet; _finish blanks it from diverged_at on.
+            diverged_at[bad] = t
+            u[bad] = 0.0
+            v[bad] = 0.0
+            r[bad] = 0.0
+        if t == steps:
+            break
+        rate = rates[t]
+        np.multiply(u, vx2, out=grad_u)
+        np.multiply(r, mx2, out=scratch)
+        grad_u += scratch
+        grad_u *= rate
+        u -= grad_u
+        np.multiply(r, rate, out=scratch)
+        scratch *= 2.0
+        v -= scratch
+    return w_tab, b_tab, loss_tab, diverged_at
+
+
+def _run_general(data, rates, w0, b0, loss_fn, opt, batch, seed):
+    """Any loss, any optimizer, full batch or mini-batches."""
+    steps, runs = rates.shape
+    params = np.empty((runs, 2))
+    params[:, 0] = w0
+    params[:, 1] = b0
+    state = opt.init(params.copy())
+    w_tab = np.empty((steps + 1, runs))
+    b_tab = np.empty((steps + 1, runs))
+    loss_tab = np.empty((steps + 1, runs))
+    diverged_at = np.full(runs, -1, dtype=np.int64)
+    dead = np.zeros(runs, dtype=bool)
+    grads = np.empty((runs, 2))
+    epochs = _Epochs(data.n, batch, seed) if batch is not None else None
+    mse_stats = _MseBatchStats(data, epochs, steps) if epochs and loss_fn.name == "mse" else None
+    mx, my = data.moments.mean_x, data.moments.mean_y
+    threshold = None
+    for t in range(steps + 1):
+        w, b = params[:, 0], params[:, 1]
+        if epochs is None or t == steps:
+            loss, gw, gb = loss_fn.value_and_grad(data, w, b)
+        else:
+            loss = loss_fn.value(data, w, b)
+            if mse_stats is not None:
+                # r = w*x' + c - y' with c = b + w*mean_x - mean_y, on the batch.
+                x_mean, y_mean, xx_mean, xy_mean = mse_stats.at(t)
+                c = b + w * mx - my
+                r_mean = w * x_mean + c - y_mean
+                rx_mean = w * xx_mean + c * x_mean - xy_mean
+                gb = 2.0 * r_mean
+                gw = 2.0 * (rx_mean + mx * r_mean)
+            else:
+                _, _, idx = epochs.batch(t)
+                xb, yb = data.x[idx], data.y[idx]
+                slope = loss_fn.derivative(w[:, None] * xb + b[:, None] - yb)
+                gw = np.mean(slope * xb, axis=1)
+                gb = np.mean(slope, axis=1)
+        loss = np.broadcast_to(np.asarray(loss, dtype=np.float64), (runs,))
+        w_tab[t] = w
+        b_tab[t] = b
+        loss_tab[t] = loss
+        if threshold is None:
+            threshold = _divergence_threshold(float(loss[0]))
+        fresh = ~(loss <= threshold) & ~dead
+        if fresh.any():
+            diverged_at[fresh] = t
+            dead |= fresh
+        if t == steps:
+            break
+        grads[:, 0] = gw
+        grads[:, 1] = gb
+        if dead.any():
+            grads[dead] = 0.0
+        step, state = opt.update(grads, state, rates[t])
+        params = params + step
+        if dead.any():
+            params[dead] = (w0, b0)  # keep diverged runs finite; blanked in _finish
+    return w_tab, b_tab, loss_tab, diverged_at
+
+
+def _finish(w_tab, b_tab, loss_tab, diverged_at, rates) -> Trajectory:
+    """Blank each diverged run from its diverged_at column on, and transpose the
+    step-major tables to the run-major views the contract promises."""
+    if (diverged_at >= 0).any():
+        cols = np.arange(w_tab.shape[0])[:, None]
+        first = np.where(diverged_at >= 0, diverged_at, w_tab.shape[0])
+        blank = cols >= first[None, :]
+        for table in (w_tab, b_tab, loss_tab):
+            table[blank] = np.nan
+    fields = [w_tab.T, b_tab.T, loss_tab.T, rates.T, diverged_at]
+    for array in fields:
+        array.flags.writeable = False
+    return Trajectory(*fields)
