@@ -1,0 +1,1 @@
+"""Timed comparisons of the engine, printed as tables: ``python -m benchmarks``."""

@@ -1,0 +1,147 @@
+"""Time the engine against baselines measured in the same run.
+
+    python -m benchmarks            # every table (about a minute)
+    python -m benchmarks --quick    # fewer repeats, smaller naive baseline
+
+Each row is a median over repeats; "vs baseline" is the baseline's time over
+the row's time (how many times faster), the baseline named in the row.
+"""
+
+from __future__ import annotations
+
+import argparse
+import platform
+import statistics
+import time
+import tracemalloc
+
+import numpy as np
+
+import lrcore
+from lrcore import losses
+
+
+def median_seconds(fn, repeats: int) -> float:
+    fn()  # warm caches and lazy imports
+    times = []
+    for _ in range(repeats):
+        start = time.perf_counter()
+        fn()
+        times.append(time.perf_counter() - start)
+    return statistics.median(times)
+
+
+def naive_sweep(data, rates, steps):
+    """The way a first script does it: a Python loop over rates and steps,
+    numpy over the samples at every step."""
+    x, y = data.x, data.y
+    for lr in rates:
+        w = b = 0.0
+        for _ in range(steps):
+            r = w * x + b - y
+            _loss = np.mean(r * r)
+            gw = 2.0 * np.mean(r * x)
+            gb = 2.0 * np.mean(r)
+            w -= lr * gw
+            b -= lr * gb
+
+
+def peak_mib(fn) -> float:
+    tracemalloc.start()
+    tracemalloc.reset_peak()
+    fn()
+    peak = tracemalloc.get_traced_memory()[1]
+    tracemalloc.stop()
+    return peak / 2**20
+
+
+def fmt_time(seconds: float) -> str:
+    if seconds >= 1.0:
+        return f"{seconds:,.2f} s"
+    return f"{seconds * 1e3:,.2f} ms"
+
+
+def print_table(title: str, rows: list[tuple[str, float, str, str]]) -> None:
+    print(f"\n{title}\n")
+    print("| job | median | vs baseline | note |")
+    print("|---|---:|---:|---|")
+    for name, seconds, ratio, note in rows:
+        print(f"| {name} | {fmt_time(seconds)} | {ratio} | {note} |")
+
+
+def main(argv=None) -> None:
+    parser = argparse.ArgumentParser(prog="python -m benchmarks", description=__doc__.splitlines()[0])
+    parser.add_argument("--quick", action="store_true", help="fewer repeats and a smaller naive baseline")
+    args = parser.parse_args(argv)
+    repeats = 3 if args.quick else 7
+    print(f"numpy {np.__version__}, Python {platform.python_version()}, {platform.machine()}")
+
+    # 1. The stability sweep: K rates x T steps on a million points.
+    big = lrcore.make_data(n=1_000_000, seed=1)
+    runs, steps = 1000, 2000
+    rates = np.logspace(-4, 0, runs) * lrcore.theory.curvature(big).lr_max_stable
+    sweep = median_seconds(lambda: lrcore.run(big, rates, steps=steps), repeats)
+    naive_runs, naive_steps = (1, 400) if args.quick else (2, 2000)
+    naive_once = median_seconds(lambda: naive_sweep(big, rates[:naive_runs], naive_steps), 1)
+    naive = naive_once * (runs / naive_runs) * (steps / naive_steps)
+    peak = peak_mib(lambda: lrcore.run(big, rates, steps=steps))
+    print_table(
+        f"Descent: K={runs} rates x T={steps} steps, full-batch MSE, n=1,000,000",
+        [
+            ("`run` (vectorised over K, O(K) per step)", sweep, f"{naive / sweep:,.0f}x",
+             f"peak memory {peak:,.0f} MiB (tracemalloc)"),
+            ("naive: Python loop over rates and steps, numpy over samples", naive, "1x (baseline)",
+             f"timed on K={naive_runs}, T={naive_steps}; extrapolated linearly to K={runs}, T={steps}"),
+        ],
+    )
+
+    # 2. Mini-batch runs share their batches; MSE uses per-batch moments.
+    mb_mse = median_seconds(lambda: lrcore.run(big, rates, steps=steps, batch_size=32), repeats)
+    mid = lrcore.make_data(n=10_000, seed=2)
+    mid_rates = np.logspace(-3, -1, 10)
+    mb_mae = median_seconds(lambda: lrcore.run(mid, mid_rates, steps=1000, loss="mae", batch_size=32), repeats)
+    full_mae = median_seconds(lambda: lrcore.run(mid, mid_rates, steps=1000, loss="mae"), repeats)
+    print_table(
+        "Mini-batch (batch 32) runs; the loss is always on the full data",
+        [
+            (f"MSE, K={runs}, T={steps}, n=1,000,000, batch 32", mb_mse, f"{sweep / mb_mse:.2f}x",
+             "baseline: the full-batch sweep above"),
+            ("MAE, K=10, T=1000, n=10,000, batch 32", mb_mae, f"{full_mae / mb_mae:.2f}x",
+             "baseline: the same runs full-batch"),
+            ("MAE, K=10, T=1000, n=10,000, full batch", full_mae, "1x (baseline)", ""),
+        ],
+    )
+
+    # 3. Loss grids for the contour page.
+    small = lrcore.make_data(n=10, seed=3)
+    ww, bb = np.meshgrid(np.linspace(-2, 6, 400), np.linspace(-5, 7, 400))
+    mse = losses.get("mse")
+    grid_small = median_seconds(lambda: mse.value(small, ww, bb), repeats * 3)
+    grid_big = median_seconds(lambda: mse.value(big, ww, bb), repeats * 3)
+    hundred_k = lrcore.make_data(n=100_000, seed=4)
+    gw, gb = np.meshgrid(np.linspace(-2, 6, 200), np.linspace(-5, 7, 200))
+    rows = [
+        ("MSE value, 400x400 grid, n=1,000,000", grid_big, f"{grid_small / grid_big:.2f}x",
+         "baseline: the same grid at n=10 (from moments: n does not matter)"),
+        ("MSE value, 400x400 grid, n=10", grid_small, "1x (baseline)", ""),
+    ]
+    for name in ("mae", "huber"):
+        fn = losses.get(name)
+        value = median_seconds(lambda: fn.value(hundred_k, gw, gb), repeats)
+        grad = median_seconds(lambda: fn.grad(hundred_k, gw, gb), repeats)
+        # Direct per-point evaluation, timed on 4 of the 200 grid rows.
+        def direct():
+            for row in range(4):
+                r = gw[row][:, None] * hundred_k.x + gb[row][:, None] - hundred_k.y
+                fn.pointwise(r).mean(axis=1)
+        direct_time = median_seconds(direct, 1) * 200 / 4
+        rows.append((f"{name.upper()} value, 200x200 grid, n=100,000", value,
+                     f"{direct_time / value:.0f}x", "baseline: direct per-point evaluation"))
+        rows.append((f"{name.upper()} grad, 200x200 grid, n=100,000", grad, "", ""))
+        rows.append((f"{name.upper()} direct per-point evaluation", direct_time, "1x (baseline)",
+                     "timed on 4 grid rows, extrapolated to 200"))
+    print_table("Loss grids", rows)
+
+
+if __name__ == "__main__":
+    main()
