@@ -11,12 +11,29 @@ The update rules and defaults are PyTorch's, step for step.
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field
+from numbers import Real
 from typing import Any, Callable, NamedTuple
 
 import numpy as np
 
-__all__ = ["Optimizer", "SGDState", "sgd"]
+__all__ = [
+    "NAMES",
+    "AdagradState",
+    "AdamState",
+    "Optimizer",
+    "RMSpropState",
+    "SGDState",
+    "adagrad",
+    "adam",
+    "get",
+    "rmsprop",
+    "sgd",
+]
+
+#: The names :func:`get` knows.
+NAMES = ("sgd", "momentum", "nesterov", "adagrad", "rmsprop", "adam")
 
 
 @dataclass(frozen=True)
@@ -97,3 +114,271 @@ def sgd(momentum: float = 0.0, nesterov: bool = False) -> Optimizer:
         return -rate * direction, SGDState(momentum_buffer=buf)
 
     return Optimizer("sgd", {"momentum": momentum, "nesterov": nesterov}, init, update)
+
+
+# --- adaptive optimizers ----------------------------------------------------------
+#
+# Each update is written in the order of PyTorch's single-tensor path (foreach=False),
+# so that float64 runs agree with torch.optim to the last few bits. A step is never
+# computed in place: the caller's grads and state arrays are left as they were.
+# np.errstate: a huge finite gradient squares to inf (the step is then 0, as in
+# torch); that is data, not a warning.
+
+
+def _check_open_unit(name: str, value) -> float:
+    """A hyperparameter in [0, 1): a real number, not a bool or a string."""
+    if isinstance(value, (bool, np.bool_)) or not isinstance(value, Real):
+        raise ValueError(f"{name} must be a number in [0, 1), got {value!r}")
+    number = float(value)
+    if not 0.0 <= number < 1.0:
+        raise ValueError(f"{name} must be in [0, 1), got {value!r}")
+    return number
+
+
+def _check_eps(value) -> float:
+    if isinstance(value, (bool, np.bool_)) or not isinstance(value, Real):
+        raise ValueError(f"eps must be a finite number > 0, got {value!r}")
+    number = float(value)
+    if not (math.isfinite(number) and number > 0.0):
+        raise ValueError(f"eps must be a finite number > 0, got {value!r}")
+    return number
+
+
+def _floats(array) -> np.ndarray:
+    return np.asarray(array, dtype=np.float64)
+
+
+class AdagradState(NamedTuple):
+    """``sum``: (K, 2), the running sum of squared gradients (PyTorch's
+    ``state["sum"]``, starting at ``initial_accumulator_value = 0``).
+
+    >>> adagrad().init(np.zeros((3, 2))).sum.shape
+    (3, 2)
+    """
+
+    sum: np.ndarray
+
+
+def adagrad(eps: float = 1e-10) -> Optimizer:
+    """Adagrad: each coordinate's rate shrinks with its accumulated squared gradients.
+
+    PyTorch's ``torch.optim.Adagrad`` with ``lr_decay=0``, ``weight_decay=0``,
+    ``initial_accumulator_value=0``::
+
+        sum  = sum + g*g
+        step = -lr * g / (sqrt(sum) + eps)
+
+    Shapes: ``init(params)`` with params (K, 2) gives :class:`AdagradState`;
+    ``update(grads (K, 2), state, lr (K,)) -> (step (K, 2), state)``.
+
+    Args:
+        eps: added to the denominator, finite > 0 (PyTorch's default 1e-10).
+
+    >>> opt = adagrad()
+    >>> state = opt.init(np.zeros((1, 2)))
+    >>> step, state = opt.update(np.array([[3.0, -4.0]]), state, np.array([0.1]))
+    >>> step.tolist()  # -0.1 * g/(|g| + 1e-10): 0.1 per coordinate at the first step
+    [[-0.09999999999666669, 0.0999999999975]]
+    >>> step, state = opt.update(np.array([[3.0, 0.0]]), state, np.array([0.1]))
+    >>> step.round(9).tolist(), state.sum.tolist()  # -0.1 * 3/sqrt(18)
+    ([[-0.070710678, -0.0]], [[18.0, 16.0]])
+    """
+    eps = _check_eps(eps)
+
+    def init(params: np.ndarray) -> AdagradState:
+        return AdagradState(sum=np.zeros_like(_floats(params)))
+
+    def update(grads: np.ndarray, state: AdagradState, lr: np.ndarray) -> tuple[np.ndarray, AdagradState]:
+        g = _floats(grads)
+        rate = _floats(lr)[:, None]
+        with np.errstate(all="ignore"):
+            total = state.sum + g * g
+            step = (-rate * g) / (np.sqrt(total) + eps)
+        return step, AdagradState(sum=total)
+
+    return Optimizer("adagrad", {"eps": eps}, init, update)
+
+
+class RMSpropState(NamedTuple):
+    """``square_avg``: (K, 2), the moving average of squared gradients
+    (PyTorch's ``state["square_avg"]``, starting at 0).
+
+    >>> rmsprop().init(np.zeros((3, 2))).square_avg.shape
+    (3, 2)
+    """
+
+    square_avg: np.ndarray
+
+
+def rmsprop(alpha: float = 0.99, eps: float = 1e-8) -> Optimizer:
+    """RMSprop: the gradient divided by the root of a moving average of its square.
+
+    PyTorch's ``torch.optim.RMSprop`` with ``centered=False``, ``momentum=0``,
+    ``weight_decay=0``::
+
+        square_avg = alpha*square_avg + (1 - alpha)*g*g
+        step       = -lr * g / (sqrt(square_avg) + eps)
+
+    (No bias correction: the first steps are ``1/sqrt(1 - alpha)`` = 10 times
+    ``lr`` per coordinate at the default alpha, as in PyTorch.)
+
+    Shapes: ``init(params)`` with params (K, 2) gives :class:`RMSpropState`;
+    ``update(grads (K, 2), state, lr (K,)) -> (step (K, 2), state)``.
+
+    Args:
+        alpha: the smoothing constant, in [0, 1) (PyTorch's default 0.99).
+        eps: added to the denominator, finite > 0 (PyTorch's default 1e-8).
+
+    >>> opt = rmsprop(alpha=0.75)
+    >>> state = opt.init(np.zeros((1, 2)))
+    >>> step, state = opt.update(np.array([[2.0, -2.0]]), state, np.array([0.1]))
+    >>> state.square_avg.tolist()  # 0.25 * g*g
+    [[1.0, 1.0]]
+    >>> step.tolist()  # -0.1 * g / (1 + 1e-8)
+    [[-0.19999999800000004, 0.19999999800000004]]
+    """
+    alpha = _check_open_unit("alpha", alpha)
+    eps = _check_eps(eps)
+
+    def init(params: np.ndarray) -> RMSpropState:
+        return RMSpropState(square_avg=np.zeros_like(_floats(params)))
+
+    def update(grads: np.ndarray, state: RMSpropState, lr: np.ndarray) -> tuple[np.ndarray, RMSpropState]:
+        g = _floats(grads)
+        rate = _floats(lr)[:, None]
+        with np.errstate(all="ignore"):
+            square_avg = alpha * state.square_avg + (1.0 - alpha) * g * g
+            step = (-rate * g) / (np.sqrt(square_avg) + eps)
+        return step, RMSpropState(square_avg=square_avg)
+
+    return Optimizer("rmsprop", {"alpha": alpha, "eps": eps}, init, update)
+
+
+class AdamState(NamedTuple):
+    """Adam's state, named as in optax's ``ScaleByAdamState``: ``count``, the
+    updates taken so far (an int, shared by the K runs; PyTorch's
+    ``state["step"]``), ``exp_avg`` and ``exp_avg_sq``, (K, 2), the moving
+    averages of the gradient and of its square.
+
+    >>> state = adam().init(np.zeros((3, 2)))
+    >>> state.count, state.exp_avg.shape, state.exp_avg_sq.shape
+    (0, (3, 2), (3, 2))
+    """
+
+    count: int
+    exp_avg: np.ndarray
+    exp_avg_sq: np.ndarray
+
+
+def adam(beta1: float = 0.9, beta2: float = 0.999, eps: float = 1e-8) -> Optimizer:
+    """Adam: a moving average of the gradient over the root of one of its square,
+    both corrected for their start at 0.
+
+    PyTorch's ``torch.optim.Adam`` with ``amsgrad=False``, ``weight_decay=0``,
+    in the order of its single-tensor path::
+
+        exp_avg    = beta1*exp_avg + (1 - beta1)*g
+        exp_avg_sq = beta2*exp_avg_sq + (1 - beta2)*g*g
+        count      = count + 1
+        step_size  = lr / (1 - beta1**count)
+        denom      = sqrt(exp_avg_sq) / sqrt(1 - beta2**count) + eps
+        step       = -step_size * exp_avg / denom
+
+    The first step is ``-lr * g/(|g| + eps)``: about ``lr`` per coordinate,
+    whatever the gradient's size. (PyTorch 2 writes the first line as
+    ``exp_avg.lerp_(g, 1 - beta1)``, the same up to the last bit or so.)
+
+    Shapes: ``init(params)`` with params (K, 2) gives :class:`AdamState`;
+    ``update(grads (K, 2), state, lr (K,)) -> (step (K, 2), state)``.
+
+    Args:
+        beta1: decay of the gradient's average, in [0, 1) (PyTorch's default 0.9).
+        beta2: decay of the squared gradient's average, in [0, 1) (default 0.999).
+        eps: added to the denominator, finite > 0 (default 1e-8).
+
+    >>> opt = adam()
+    >>> state = opt.init(np.zeros((2, 2)))
+    >>> grads = np.array([[1e-3, -50.0], [4.0, 0.0]])
+    >>> step, state = opt.update(grads, state, np.array([0.01, 0.1]))
+    >>> step.tolist()  # -lr * g/(|g| + 1e-8): lr per coordinate, 0 where g is 0
+    [[-0.009999900000999989, 0.009999999997999998], [-0.09999999975000001, -0.0]]
+    >>> state.count
+    1
+    """
+    beta1 = _check_open_unit("beta1", beta1)
+    beta2 = _check_open_unit("beta2", beta2)
+    eps = _check_eps(eps)
+
+    def init(params: np.ndarray) -> AdamState:
+        zeros = np.zeros_like(_floats(params))
+        return AdamState(count=0, exp_avg=zeros, exp_avg_sq=zeros.copy())
+
+    def update(grads: np.ndarray, state: AdamState, lr: np.ndarray) -> tuple[np.ndarray, AdamState]:
+        g = _floats(grads)
+        rate = _floats(lr)[:, None]
+        count = int(state.count) + 1
+        # Python floats: beta**count underflows quietly to 0 for a long run
+        bias_correction1 = 1.0 - beta1**count
+        bias_correction2_sqrt = math.sqrt(1.0 - beta2**count)
+        with np.errstate(all="ignore"):
+            exp_avg = beta1 * state.exp_avg + (1.0 - beta1) * g
+            exp_avg_sq = beta2 * state.exp_avg_sq + (1.0 - beta2) * g * g
+            step_size = rate / bias_correction1
+            denom = np.sqrt(exp_avg_sq) / bias_correction2_sqrt + eps
+            step = (-step_size * exp_avg) / denom
+        return step, AdamState(count=count, exp_avg=exp_avg, exp_avg_sq=exp_avg_sq)
+
+    return Optimizer("adam", {"beta1": beta1, "beta2": beta2, "eps": eps}, init, update)
+
+
+# --- by name ------------------------------------------------------------------------
+
+# name -> (factory, default params, the params it accepts)
+_BY_NAME = {
+    "sgd": (sgd, {}, ("momentum", "nesterov")),
+    "momentum": (sgd, {"momentum": 0.9}, ("momentum",)),
+    "nesterov": (sgd, {"momentum": 0.9, "nesterov": True}, ("momentum",)),
+    "adagrad": (adagrad, {}, ("eps",)),
+    "rmsprop": (rmsprop, {}, ("alpha", "eps")),
+    "adam": (adam, {}, ("beta1", "beta2", "eps")),
+}
+
+
+def get(name, **params) -> Optimizer:
+    """The optimizer called ``name`` with ``params``.
+
+    ``"sgd"`` is :func:`sgd` (``momentum``, ``nesterov``); ``"momentum"`` is
+    ``sgd(momentum=0.9)`` and ``"nesterov"`` is ``sgd(momentum=0.9,
+    nesterov=True)`` (each takes ``momentum``); ``"adagrad"`` (``eps``),
+    ``"rmsprop"`` (``alpha``, ``eps``), ``"adam"`` (``beta1``, ``beta2``,
+    ``eps``). Parameters left out take PyTorch's defaults.
+
+    Args:
+        name: one of :data:`NAMES` (any case), or an :class:`Optimizer`,
+            returned as is (then no ``params``).
+        **params: the factory's parameters.
+
+    Raises ``ValueError`` naming an unknown optimizer or parameter, or a bad value.
+
+    >>> get("adam", beta2=0.99).params
+    {'beta1': 0.9, 'beta2': 0.99, 'eps': 1e-08}
+    >>> get("Nesterov").params
+    {'momentum': 0.9, 'nesterov': True}
+    >>> get("momentum", momentum=0.5).is_plain_gd, get("sgd").is_plain_gd
+    (False, True)
+    """
+    if isinstance(name, Optimizer):
+        if params:
+            raise ValueError(f"parameters {params!r} can't be given with an optimizer object {name!r}")
+        return name
+    key = name.strip().lower() if isinstance(name, str) else None
+    if key not in _BY_NAME:
+        raise ValueError(f"unknown optimizer {name!r}; choose one of {', '.join(map(repr, NAMES))}")
+    factory, defaults, accepted = _BY_NAME[key]
+    for param in params:
+        if param not in accepted:
+            raise ValueError(
+                f"unknown parameter {param!r} for optimizer {key!r}: "
+                f"its parameters are {', '.join(map(repr, accepted))}"
+            )
+    return factory(**{**defaults, **params})
