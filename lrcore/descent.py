@@ -174,6 +174,33 @@ def _divergence_threshold(initial_loss: float) -> float:
     return min(DIVERGENCE_FACTOR * max(1.0, initial_loss), largest)
 
 
+class _Reactive:
+    """The reactive schedules among the K runs (reduce_on_plateau): their
+    rates come from each run's losses, tracked for all of them at once."""
+
+    def __init__(self, items: list, rates: np.ndarray):
+        self.columns = np.array(
+            [k for k, item in enumerate(items) if getattr(item, "reactive", False)], dtype=np.intp
+        )
+        self.bank = None
+        if self.columns.size:
+            from .schedules import plateau_bank
+
+            self.bank = plateau_bank([items[k] for k in self.columns])
+        self.rates = rates
+
+    def __bool__(self) -> bool:
+        return self.bank is not None
+
+    def rate_for(self, t: int) -> None:
+        """Write the rates the schedules hold for update t into the table."""
+        self.rates[t, self.columns] = self.bank.lr
+
+    def observe(self, loss: np.ndarray) -> None:
+        """Step the schedules with the loss of the update just made."""
+        self.bank.observe(loss[self.columns])
+
+
 class _Epochs:
     """Mini-batches without replacement, reshuffled each epoch from ``seed``;
     an epoch's last, smaller batch is kept. The same batches serve all K runs."""
@@ -243,7 +270,10 @@ def run(
     Args:
         data: the points.
         lr: a rate, a schedule (``step -> rate``, step 0-based per update), or
-            a sequence of them: K runs computed together.
+            a sequence of them: K runs computed together. A reactive schedule
+            (``reduce_on_plateau``) is stepped after each update with the
+            loss of the parameters that update started from, as PyTorch's
+            ``scheduler.step(loss)`` after ``optimizer.step()``.
         steps: number of updates, >= 0.
         start: ``(w, b)`` where every run starts.
         loss: ``"mse"``, ``"mae"``, ``"huber"`` or a loss from ``losses.get``.
@@ -274,6 +304,7 @@ def run(
             f"runs*(steps+1) must be <= {MAX_CELLS:,}, got {runs}*({steps}+1) = {runs * (steps + 1):,}"
         )
     rates = _rate_table(items, steps)
+    reactive = _Reactive(items, rates)
     w0, b0 = _check_start(start)
     loss_fn = _losses.get(loss)
     opt = _check_optimizer(optimizer)
@@ -283,13 +314,13 @@ def run(
 
     with np.errstate(all="ignore"):
         if loss_fn.name == "mse" and batch is None and getattr(opt, "is_plain_gd", False):
-            tables = _run_mse_gd(data, rates, w0, b0)
+            tables = _run_mse_gd(data, rates, w0, b0, reactive)
         else:
-            tables = _run_general(data, rates, w0, b0, loss_fn, opt, batch, int(seed))
+            tables = _run_general(data, rates, w0, b0, loss_fn, opt, batch, int(seed), reactive)
     return _finish(*tables, rates)
 
 
-def _run_mse_gd(data: Dataset, rates: np.ndarray, w0: float, b0: float):
+def _run_mse_gd(data: Dataset, rates: np.ndarray, w0: float, b0: float, reactive: _Reactive):
     """Plain gradient descent on MSE in offsets from the minimiser:
     with u = w - w*, v = b - b*, r = u*mean_x + v,
     L = var_x*u**2 + r**2 + L_min, dL/du = 2*(var_x*u + r*mean_x), dL/dv = 2*r."""
@@ -332,6 +363,8 @@ def _run_mse_gd(data: Dataset, rates: np.ndarray, w0: float, b0: float):
             r[bad] = 0.0
         if t == steps:
             break
+        if reactive:
+            reactive.rate_for(t)
         rate = rates[t]
         np.multiply(u, vx2, out=grad_u)
         np.multiply(r, mx2, out=scratch)
@@ -341,10 +374,12 @@ def _run_mse_gd(data: Dataset, rates: np.ndarray, w0: float, b0: float):
         np.multiply(r, rate, out=scratch)
         scratch *= 2.0
         v -= scratch
+        if reactive:
+            reactive.observe(loss)
     return w_tab, b_tab, loss_tab, diverged_at
 
 
-def _run_general(data, rates, w0, b0, loss_fn, opt, batch, seed):
+def _run_general(data, rates, w0, b0, loss_fn, opt, batch, seed, reactive):
     """Any loss, any optimizer, full batch or mini-batches."""
     steps, runs = rates.shape
     params = np.empty((runs, 2))
@@ -397,10 +432,14 @@ def _run_general(data, rates, w0, b0, loss_fn, opt, batch, seed):
         grads[:, 1] = gb
         if dead.any():
             grads[dead] = 0.0
+        if reactive:
+            reactive.rate_for(t)
         step, state = opt.update(grads, state, rates[t])
         params = params + step
         if dead.any():
             params[dead] = (w0, b0)  # keep diverged runs finite; blanked in _finish
+        if reactive:
+            reactive.observe(loss)
     return w_tab, b_tab, loss_tab, diverged_at
 
 

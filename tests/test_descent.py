@@ -382,3 +382,26 @@ def test_invalid_arguments_raise_only_value_error(lr, steps, batch_size, start):
     except ValueError:
         return
     assert traj.w.shape[1] == steps + 1
+
+
+def test_reactive_schedules_among_other_runs_match_running_alone():
+    """reduce_on_plateau reacts to its own run's loss, whatever else runs beside it."""
+    from lrcore import schedules
+
+    data = lrcore.make_data(n=40, seed=22)
+    edge = theory.curvature(data).lr_max_stable
+    items = [
+        0.3 * edge,
+        schedules.reduce_on_plateau(1.5 * edge, factor=0.5, patience=2),  # diverging until reduced
+        schedules.exponential_decay(0.5 * edge, 50, 0.5),
+        schedules.reduce_on_plateau(0.9 * edge, factor=0.3, patience=4, threshold_mode="abs", cooldown=3),
+    ]
+    for loss, batch_size in (("mse", None), ("mae", None), ("mse", 8)):
+        together = lrcore.run(data, items, steps=150, loss=loss, batch_size=batch_size)
+        for k, item in enumerate(items):
+            alone = lrcore.run(data, item, steps=150, loss=loss, batch_size=batch_size)
+            np.testing.assert_array_equal(together.lr[k], alone.lr[0])
+            np.testing.assert_allclose(together.w[k], alone.w[0], rtol=1e-12, equal_nan=True)
+    # the reactive rates really moved, and the first plateau run was rescued
+    mse = lrcore.run(data, items, steps=150)
+    assert mse.lr[1, -1] < mse.lr[1, 0] and mse.lr[3, -1] < mse.lr[3, 0]
