@@ -1,0 +1,495 @@
+"""The learning-rate range test, as fastai's ``Learner.lr_find`` runs it.
+
+One run whose rate grows exponentially, update by update, from ``min_lr`` to
+``max_lr``; the loss recorded at each update is smoothed, the test stops once
+the smoothed loss has clearly blown up, and three rules read a suggested rate
+off the smoothed curve (fastai's ``valley``, ``steep`` and ``minimum``).
+
+Where this differs from fastai, and why:
+
+- The rates include both ends: ``rate_t = min_lr*(max_lr/min_lr)**(t/(steps-1))``
+  for t = 0..steps-1. fastai's ``LRFinder`` uses ``t/num_it``, so its last
+  update runs at ``min_lr*(max_lr/min_lr)**((num_it-1)/num_it)``, just short
+  of ``end_lr``; here ``max_lr`` is the last rate used, as its name says.
+- The loss paired with update t is the loss *on the full data* before that
+  update (``Trajectory.loss[0, t]``); fastai records the mini-batch loss
+  computed before the optimizer step, which is noisier. With ``batch_size``
+  the steps use mini-batches, the recorded loss does not.
+- The test stops at the first smoothed loss that is not finite; fastai's
+  ``smooth_loss > 4*best_loss`` is False for NaN, so it runs on and its
+  ``lr_find`` then drops everything from the first NaN. The suggestions come
+  out the same; this way ``stopped_at`` says where the run broke.
+- For a negative best loss the stop threshold is ``best + (stop_factor -
+  1)*|best|`` (the same rise as for a positive best); fastai's
+  ``stop_factor*best`` would stop at the first update. Losses here are never
+  negative, so this only matters for :func:`smooth_losses`'s direct callers.
+- ``valley`` counts a fall only when it is more than :data:`VALLEY_FLAT`
+  (1%) of the curve's range. fastai's valley relies on the noise of
+  mini-batch losses to break up the flat start of the curve, where tiny rates
+  barely move the loss; our full-data losses have no noise, so every tiny
+  fall would count and the "valley" would always start at the first record
+  (its suggestion would follow ``min_lr``, not the data). ``flat=0`` is
+  fastai's rule exactly.
+- ``valley`` clamps its index at 0: fastai's ``max_start`` is one before the
+  valley's first point, and for a valley of two points at the very start its
+  index is -1, which Python reads as the *last* rate.
+- When the trimmed window (fastai drops the first ``num_it//10`` and the last
+  5 records) holds fewer than :data:`MIN_WINDOW` finite points, the
+  suggestions use every finite record instead of failing (fastai raises on an
+  empty window); with no finite record at all each suggestion is NaN and
+  ``reason`` says why.
+- ``steep`` skips segments whose two rates are equal (possible when
+  ``max_lr/min_lr`` is within rounding of 1), where fastai divides by 0.
+- fastai raises ``num_it`` to at least 6; here ``steps >= 2`` is enough.
+- The default ``smooth=0.05`` is the project's contract; fastai's Recorder
+  uses ``beta=0.98``, i.e. ``smooth=0.02``.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from numbers import Real
+
+import numpy as np
+
+from .data import Dataset
+from .descent import run
+from .optimizers import Optimizer
+from .optimizers import get as _get_optimizer
+
+__all__ = [
+    "MIN_WINDOW",
+    "VALLEY_FLAT",
+    "RangeTest",
+    "lr_range_test",
+    "minimum",
+    "smooth_losses",
+    "steep",
+    "suggest",
+    "valley",
+]
+
+#: A fall smaller than this fraction of the curve's range does not extend a valley.
+VALLEY_FLAT = 0.01
+#: Fewest finite points in fastai's trimmed window for the suggestions to use it.
+MIN_WINDOW = 5
+#: fastai's trimming: drop the first ``steps // SKIP_START_DIVISOR`` records ...
+SKIP_START_DIVISOR = 10
+#: ... and the last ``SKIP_END`` (where the smoothed loss lags the blow-up).
+SKIP_END = 5
+
+#: ``stop_reason`` values.
+STOP_ROSE = "rose"
+STOP_NOT_FINITE = "not finite"
+STOP_COMPLETED = "completed"
+
+SUGGESTION_NAMES = ("valley", "steep", "minimum")
+
+
+@dataclass(frozen=True, eq=False)
+class RangeTest:
+    """The result of :func:`lr_range_test`; m updates were recorded.
+
+    Fields:
+        lrs: (m,) the rate of each update, growing from ``min_lr``.
+        losses: (m,) the raw loss paired with each update: the loss on the
+            full data just before it (NaN once the run diverged).
+        smoothed: (m,) the debiased moving average of ``losses``.
+        stopped_at: the update at which the test stopped (``m - 1``), or -1
+            if it ran all ``steps`` updates.
+        stop_reason: ``"rose"`` (the smoothed loss exceeded ``stop_factor``
+            times its best), ``"not finite"`` (it was NaN or inf), or
+            ``"completed"``.
+        suggestions: ``{"valley": lr, "steep": lr, "minimum": lr}`` (fastai's
+            meanings, see :func:`suggest`); NaN where there is none.
+        reason: why a suggestion is NaN; ``""`` when all three are numbers.
+        window: ``(start, stop)``, the slice of the records the suggestions
+            were read from (empty when there was no finite record).
+
+    >>> from lrcore import make_data
+    >>> test = lr_range_test(make_data(), steps=60)
+    >>> test.stop_reason, test.stopped_at == test.lrs.size - 1, test.reason
+    ('rose', True, '')
+    >>> sorted(test.suggestions)
+    ['minimum', 'steep', 'valley']
+    """
+
+    lrs: np.ndarray
+    losses: np.ndarray
+    smoothed: np.ndarray
+    stopped_at: int
+    stop_reason: str
+    suggestions: dict
+    reason: str
+    window: tuple[int, int]
+
+
+# --- arguments ------------------------------------------------------------------------
+
+
+def _real(name: str, value, rule: str) -> float:
+    if isinstance(value, (bool, np.bool_)) or not isinstance(value, Real):
+        raise ValueError(f"{name} must be {rule}, got {value!r}")
+    return float(value)
+
+
+def _check_arguments(min_lr, max_lr, steps, smooth, stop_factor):
+    min_lr_f = _real("min_lr", min_lr, "a finite number > 0")
+    max_lr_f = _real("max_lr", max_lr, "a finite number > min_lr")
+    if not (math.isfinite(min_lr_f) and min_lr_f > 0.0):
+        raise ValueError(f"min_lr must be a finite number > 0, got {min_lr!r}")
+    if not (math.isfinite(max_lr_f) and max_lr_f > min_lr_f):
+        raise ValueError(f"max_lr must be a finite number > min_lr={min_lr_f!r}, got {max_lr!r}")
+    if isinstance(steps, (bool, np.bool_)) or not isinstance(steps, (int, np.integer)) or steps < 2:
+        raise ValueError(f"steps must be an integer >= 2, got {steps!r}")
+    smooth_f = _real("smooth", smooth, "a number in (0, 1]")
+    if not 0.0 < smooth_f <= 1.0:
+        raise ValueError(f"smooth must be in (0, 1], got {smooth!r}")
+    stop_factor_f = _real("stop_factor", stop_factor, "a number > 1 (inf: never stop on a rise)")
+    if not stop_factor_f > 1.0:
+        raise ValueError(f"stop_factor must be > 1 (inf: never stop on a rise), got {stop_factor!r}")
+    return min_lr_f, max_lr_f, int(steps), smooth_f, stop_factor_f
+
+
+def _exponential_rates(min_lr: float, max_lr: float, steps: int) -> np.ndarray:
+    """``min_lr*(max_lr/min_lr)**(t/(steps-1))``, t = 0..steps-1, both ends exact.
+    In logs when the ratio overflows (min_lr near 1e-300, max_lr near 1e300)."""
+    fraction = np.arange(steps) / (steps - 1)
+    ratio = max_lr / min_lr  # Python floats: inf on overflow, no warning
+    if math.isfinite(ratio):
+        rates = min_lr * ratio**fraction
+    else:
+        rates = np.exp(math.log(min_lr) + fraction * (math.log(max_lr) - math.log(min_lr)))
+    rates[0], rates[-1] = min_lr, max_lr
+    return np.clip(rates, min_lr, max_lr)
+
+
+# --- smoothing and stopping -----------------------------------------------------------
+
+
+def _rose(value: float, best: float, stop_factor: float) -> bool:
+    """fastai's ``smooth_loss > 4*best_loss``, with ``stop_factor`` for 4; for a
+    negative best the same rise, ``(stop_factor - 1)*|best|``, above it."""
+    if stop_factor == math.inf:
+        return False
+    limit = stop_factor * best if best >= 0.0 else best + (stop_factor - 1.0) * -best
+    return value > limit
+
+
+def smooth_losses(losses, smooth: float = 0.05, stop_factor: float = 4.0):
+    """fastai's ``AvgSmoothLoss`` with its ``LRFinder`` stop rule, over a sequence.
+
+    With ``beta = 1 - smooth``::
+
+        avg_t      = beta*avg_{t-1} + smooth*loss_t,     avg_{-1} = 0
+        smoothed_t = avg_t / (1 - beta**(t+1))
+
+    (the debiasing ``1 - beta**(t+1)`` is computed as
+    ``-expm1((t+1)*log1p(-smooth))``, which stays exact for a tiny ``smooth``).
+    After each value the best so far is updated first, then the test stops at
+    ``t`` if ``smoothed_t`` is not finite or ``smoothed_t > stop_factor*best``
+    (for a negative best: ``> best + (stop_factor - 1)*|best|``).
+
+    Args:
+        losses: (n,) the raw losses, any floats.
+        smooth: the weight of the new value, in (0, 1]; 1 is no smoothing.
+        stop_factor: > 1; ``math.inf`` never stops on a rise.
+
+    Returns:
+        ``(smoothed, stopped_at, stop_reason)``: smoothed (m,) up to and
+        including the stop, ``stopped_at`` = m - 1 or -1 if it never stopped,
+        ``stop_reason`` ``"rose"``, ``"not finite"`` or ``"completed"``.
+
+    >>> smoothed, stopped_at, why = smooth_losses([4.0, 2.0, 1.0, 9.0, 50.0], smooth=0.5)
+    >>> smoothed.round(4).tolist(), stopped_at, why  # 2/0.5, (1 + 1)/0.75, (1 + 0.5)/0.875, ...
+    ([4.0, 2.6667, 1.7143, 5.6, 28.5161], 4, 'rose')
+    """
+    values = np.asarray(losses, dtype=np.float64).ravel()
+    smooth = _real("smooth", smooth, "a number in (0, 1]")
+    if not 0.0 < smooth <= 1.0:
+        raise ValueError(f"smooth must be in (0, 1], got {smooth!r}")
+    stop_factor = _real("stop_factor", stop_factor, "a number > 1")
+    if not stop_factor > 1.0:
+        raise ValueError(f"stop_factor must be > 1, got {stop_factor!r}")
+    beta = 1.0 - smooth
+    log_beta = math.log1p(-smooth) if smooth < 1.0 else -math.inf
+    avg, best = 0.0, math.inf
+    smoothed = []
+    # Python floats: overflow gives inf and 0*inf gives nan without a warning
+    for t, loss in enumerate(values.tolist()):
+        avg = beta * avg + smooth * loss
+        debias = -math.expm1((t + 1) * log_beta) if smooth < 1.0 else 1.0
+        value = avg / debias
+        smoothed.append(value)
+        if not math.isfinite(value):
+            return np.array(smoothed), t, STOP_NOT_FINITE
+        if value < best:
+            best = value
+        if _rose(value, best, stop_factor):
+            return np.array(smoothed), t, STOP_ROSE
+    return np.array(smoothed, dtype=np.float64), -1, STOP_COMPLETED
+
+
+# --- suggestions ----------------------------------------------------------------------
+
+
+def _check_pair(lrs, losses, fewest: int, name: str) -> tuple[np.ndarray, np.ndarray]:
+    lrs = np.asarray(lrs, dtype=np.float64).ravel()
+    losses = np.asarray(losses, dtype=np.float64).ravel()
+    if lrs.shape != losses.shape:
+        raise ValueError(f"lrs and losses must have the same length, got {lrs.size} and {losses.size}")
+    if lrs.size < fewest:
+        raise ValueError(f"{name} needs at least {fewest} points, got {lrs.size}")
+    if not (np.isfinite(lrs).all() and (lrs > 0).all()):
+        raise ValueError("lrs must be finite and > 0")
+    if not np.isfinite(losses).all():
+        raise ValueError("losses must be finite (pass the finite part)")
+    return lrs, losses
+
+
+def _valley_index(losses: np.ndarray, flat: float) -> int:
+    """fastai's ``valley`` index: its double loop, the inner loop in numpy.
+
+    ``lds[i]`` is the length of the longest decreasing subsequence ending at
+    i, ``1 + max(lds[j])`` over the earlier j higher by more than
+    ``flat*(max - min)`` (fastai: ``flat=0``, strictly higher). fastai
+    re-checks ``lds[max_end] < lds[i]`` after every j; as ``lds[max_end]`` is
+    the longest so far, ``lds[i]`` can only pass it on its last value, so one
+    check per i is the same.
+    """
+    n = losses.size
+    lds = np.ones(n, dtype=np.int64)
+    max_start = max_end = 0
+    # The range of huge losses may overflow to inf: then nothing counts as a fall.
+    with np.errstate(over="ignore", invalid="ignore"):
+        margin = flat * float(losses.max() - losses.min()) if n else 0.0
+        for i in range(1, n):
+            higher = losses[:i] > losses[i] + margin
+            if higher.any():
+                lds[i] = lds[:i][higher].max() + 1
+                if lds[i] > lds[max_end]:
+                    max_end, max_start = i, i - int(lds[i])
+    sections = (max_end - max_start) / 3
+    return max(max_start + int(sections) + int(sections / 2), 0)
+
+
+def valley(lrs, losses, flat: float = VALLEY_FLAT) -> float:
+    """fastai's ``valley``: a rate from the longest valley of the loss curve.
+
+    The longest valley is the longest decreasing run of losses (not
+    necessarily consecutive: a subsequence; each fall larger than
+    ``flat*(max(losses) - min(losses))``), ending at ``max_end`` and taken
+    to start at ``max_start = max_end - its length``; the suggestion is the
+    rate at ``max_start + int(L/3) + int(L/6)``, ``L = max_end - max_start``,
+    about half way down the valley (clamped at index 0).
+
+    Args:
+        lrs: (n,) rates, finite > 0; losses: (n,) finite losses; n >= 1.
+        flat: in [0, 1); 0 is fastai's strict rule.
+
+    >>> lrs = [1.0, 2.0, 4.0, 8.0, 16.0, 32.0, 64.0, 128.0, 256.0]
+    >>> valley(lrs, [9.0, 9.0, 8.0, 6.0, 3.0, 1.0, 2.0, 7.0, 20.0])  # 9 8 6 3 1: index 0 + 1 + 0
+    2.0
+    """
+    lrs, losses = _check_pair(lrs, losses, 1, "valley")
+    flat = float(flat)
+    if not 0.0 <= flat < 1.0:
+        raise ValueError(f"flat must be in [0, 1), got {flat!r}")
+    return float(lrs[_valley_index(losses, flat)])
+
+
+def steep(lrs, losses) -> float:
+    """fastai's ``steep``: the rate where the loss falls fastest against log lr.
+
+    ``slope_i = (loss[i+1] - loss[i]) / (log lr[i+1] - log lr[i])``; the
+    suggestion is ``lrs[argmin slope]`` (the left end of the steepest segment).
+    Segments where the rate did not grow (equal neighbours) are skipped.
+
+    Args:
+        lrs: (n,) rates, finite > 0; losses: (n,) finite losses; n >= 2.
+
+    Returns NaN if no segment has rates that grow.
+
+    >>> steep([1.0, 2.0, 4.0, 8.0], [9.0, 8.0, 2.0, 1.0])  # slopes -1, -6, -1 per log 2
+    2.0
+    """
+    lrs, losses = _check_pair(lrs, losses, 2, "steep")
+    with np.errstate(all="ignore"):  # a difference of two huge losses is +-inf: still the order
+        rise = np.diff(np.log(lrs))
+        fall = np.diff(losses)
+        slopes = np.where(rise > 0, fall / np.where(rise > 0, rise, 1.0), np.nan)
+    if np.isnan(slopes).all():
+        return math.nan
+    return float(lrs[int(np.nanargmin(slopes))])
+
+
+def minimum(lrs, losses) -> float:
+    """fastai's ``minimum``: a tenth of the rate at the lowest loss.
+
+    ``lrs[argmin losses] / 10`` (the first lowest, if it repeats).
+
+    Args:
+        lrs: (n,) rates, finite > 0; losses: (n,) finite losses; n >= 1.
+
+    >>> minimum([1.0, 2.0, 4.0, 8.0], [3.0, 1.0, 0.5, 7.0])
+    0.4
+    """
+    lrs, losses = _check_pair(lrs, losses, 1, "minimum")
+    return float(lrs[int(np.argmin(losses))]) / 10.0
+
+
+def suggest(lrs, losses, *, skip_start: int = 0, skip_end: int = 0) -> tuple[dict, str, tuple[int, int]]:
+    """The three suggestions on a recorded (smoothed) curve, the way fastai's
+    ``lr_find`` reads them, and never an exception for odd losses.
+
+    The records are trimmed to ``[skip_start, n - skip_end)`` (fastai:
+    ``num_it//10`` and 5) and cut before the first loss that is not finite. If
+    that leaves fewer than :data:`MIN_WINDOW` points, every record before the
+    first non-finite one is used instead. No logarithm of a loss is taken, so
+    zero and negative losses are fine.
+
+    Args:
+        lrs: (n,) rates, finite > 0.
+        losses: (n,) recorded losses, any floats (NaN and inf allowed).
+        skip_start, skip_end: integers >= 0.
+
+    Returns:
+        ``(suggestions, reason, window)``: ``{"valley", "steep", "minimum"}``
+        rates, NaN where none can be given; ``reason``, ``""`` or why some are
+        NaN; ``window``, the ``(start, stop)`` slice used.
+
+    >>> lrs = [1.0, 2.0, 4.0, 8.0, 16.0]
+    >>> suggest(lrs, [3.0, 2.0, -1.0, -2.0, 0.0])[0]  # a V shape, below zero
+    {'valley': 1.0, 'steep': 2.0, 'minimum': 0.8}
+    >>> suggest(lrs, [math.nan] * 5)[:2]
+    ({'valley': nan, 'steep': nan, 'minimum': nan}, 'no finite loss was recorded')
+    """
+    lrs = np.asarray(lrs, dtype=np.float64).ravel()
+    losses = np.asarray(losses, dtype=np.float64).ravel()
+    if lrs.shape != losses.shape:
+        raise ValueError(f"lrs and losses must have the same length, got {lrs.size} and {losses.size}")
+    if not (np.isfinite(lrs).all() and (lrs > 0).all()):
+        raise ValueError("lrs must be finite and > 0")
+    for name, value in (("skip_start", skip_start), ("skip_end", skip_end)):
+        if isinstance(value, (bool, np.bool_)) or not isinstance(value, (int, np.integer)) or value < 0:
+            raise ValueError(f"{name} must be an integer >= 0, got {value!r}")
+    n = losses.size
+    bad = ~np.isfinite(losses)
+    finite_end = int(np.argmax(bad)) if bad.any() else n
+    start, stop = int(skip_start), min(n - int(skip_end), finite_end)
+    if stop - start < MIN_WINDOW:
+        start, stop = 0, finite_end
+    nan = dict.fromkeys(SUGGESTION_NAMES, math.nan)
+    if stop == 0:
+        return nan, "no finite loss was recorded", (0, 0)
+    part_lrs, part_losses = lrs[start:stop], losses[start:stop]
+    found = {
+        "valley": valley(part_lrs, part_losses),
+        "steep": steep(part_lrs, part_losses) if stop - start >= 2 else math.nan,
+        "minimum": minimum(part_lrs, part_losses),
+    }
+    reason = ""
+    if math.isnan(found["steep"]):
+        reason = "steep needs two finite points with growing rates"
+    return found, reason, (start, stop)
+
+
+# --- the test -------------------------------------------------------------------------
+
+
+def lr_range_test(
+    data: Dataset,
+    *,
+    min_lr: float = 1e-7,
+    max_lr: float = 10.0,
+    steps: int = 100,
+    loss="mse",
+    optimizer=None,
+    batch_size=None,
+    seed: int = 0,
+    smooth: float = 0.05,
+    stop_factor: float = 4.0,
+    start=(0.0, 0.0),
+) -> RangeTest:
+    """The LR range test (Leslie Smith; fastai's ``lr_find``) on ``data``.
+
+    One run through :func:`lrcore.run` from ``start`` whose update t uses::
+
+        rate_t = min_lr * (max_lr/min_lr)**(t/(steps - 1)),   t = 0..steps-1
+
+    (both ends included; fastai uses ``t/num_it`` and never reaches
+    ``end_lr``). Update t is paired with the loss on the full data just
+    before it, ``traj.loss[0, t]``, as fastai pairs a batch's rate with the
+    loss computed before its optimizer step. The losses are smoothed with
+    fastai's debiased moving average (:func:`smooth_losses`, ``beta = 1 -
+    smooth``) and the test stops at the first smoothed loss that is not finite
+    or exceeds ``stop_factor`` times the best so far. The suggestions
+    (:func:`suggest`) read the smoothed curve in fastai's window
+    ``[steps//10, m - 5)``.
+
+    On the MSE with full-batch gradient descent the loss falls from the very
+    first update (the bowl is convex), so the longest valley runs from the
+    window's start to the minimum and ``valley`` lands about half way there in
+    log lr: it moves with ``min_lr`` (1.7e-4 on ``make_data()`` with the
+    defaults, below ``curvature(data).lr_monotone/10``), while ``steep`` and
+    ``minimum`` follow the curvature.
+
+    Args:
+        data: the points.
+        min_lr, max_lr: the first and last rate, ``0 < min_lr < max_lr``, finite.
+        steps: the number of updates if the test never stops, an integer >= 2.
+        loss, optimizer, batch_size, seed: as in :func:`lrcore.run`
+            (``optimizer`` may also be a name for :func:`lrcore.optimizers.get`).
+        smooth: the moving average's weight on the new loss, in (0, 1]
+            (fastai's ``beta = 0.98`` is ``smooth=0.02``).
+        stop_factor: > 1 (fastai: 4); ``math.inf`` never stops on a rise
+            (fastai's ``stop_div=False``).
+        start: ``(w, b)`` where the run starts.
+
+    Returns:
+        A :class:`RangeTest`.
+
+    Raises ``ValueError`` naming a bad argument; a diverging run is data.
+
+    >>> from lrcore import make_data, theory
+    >>> data = make_data()
+    >>> test = lr_range_test(data)
+    >>> test.stop_reason, float(test.lrs[0]), test.lrs.size == test.stopped_at + 1
+    ('rose', 1e-07, True)
+    >>> c = theory.curvature(data)  # it stops past the edge of divergence
+    >>> bool(test.lrs[test.stopped_at] > c.lr_max_stable)
+    True
+    >>> {name: float(f"{lr:.3g}") for name, lr in test.suggestions.items()}
+    {'valley': 0.00278, 'steep': 0.00278, 'minimum': 0.00792}
+    """
+    min_lr, max_lr, steps, smooth, stop_factor = _check_arguments(min_lr, max_lr, steps, smooth, stop_factor)
+    if isinstance(optimizer, str):
+        optimizer = _get_optimizer(optimizer)
+    elif optimizer is not None and not isinstance(optimizer, Optimizer):
+        if not (callable(getattr(optimizer, "init", None)) and callable(getattr(optimizer, "update", None))):
+            raise ValueError(f"optimizer must be None, a name or an optimizer, got {optimizer!r}")
+    rates = _exponential_rates(min_lr, max_lr, steps)
+    traj = run(
+        data,
+        lambda t: rates[t],
+        steps=steps,
+        start=start,
+        loss=loss,
+        optimizer=optimizer,
+        batch_size=batch_size,
+        seed=seed,
+    )
+    raw = np.array(traj.loss[0, :steps])
+    smoothed, stopped_at, stop_reason = smooth_losses(raw, smooth, stop_factor)
+    recorded = smoothed.size
+    suggestions, reason, window = suggest(
+        rates[:recorded],
+        smoothed,
+        skip_start=steps // SKIP_START_DIVISOR,
+        skip_end=SKIP_END,
+    )
+    fields = [rates[:recorded].copy(), raw[:recorded].copy(), smoothed]
+    for array in fields:
+        array.flags.writeable = False
+    return RangeTest(*fields, stopped_at, stop_reason, suggestions, reason, window)
