@@ -95,7 +95,25 @@ def main(argv=None) -> None:
         ],
     )
 
-    # 2. Mini-batch runs share their batches; MSE uses per-batch moments.
+    # 2. Optimizers: the same sweep through the general loop.
+    rows = []
+    for label, opt in [
+        ("momentum 0.9", lrcore.optimizers.sgd(momentum=0.9)),
+        ("Nesterov 0.9", lrcore.optimizers.sgd(momentum=0.9, nesterov=True)),
+        ("Adagrad", lrcore.optimizers.adagrad()),
+        ("RMSprop", lrcore.optimizers.rmsprop()),
+        ("Adam", lrcore.optimizers.adam()),
+    ]:
+        seconds = median_seconds(lambda: lrcore.run(big, rates, steps=steps, optimizer=opt), repeats)
+        rows.append((f"{label}, K={runs}, T={steps}, n=1,000,000", seconds, f"{sweep / seconds:.2f}x", ""))
+    rows.append((f"plain gradient descent (the sweep above)", sweep, "1x (baseline)", "MSE fast path"))
+    plateau = [lrcore.schedules.reduce_on_plateau(float(r), factor=0.5, patience=5) for r in rates]
+    seconds = median_seconds(lambda: lrcore.run(big, plateau, steps=steps), repeats)
+    rows.append((f"reduce_on_plateau x {runs}, T={steps}", seconds, f"{sweep / seconds:.2f}x",
+                 "the reactive schedules tracked together"))
+    print_table("Optimizers and reactive schedules, full-batch MSE", rows)
+
+    # 3. Mini-batch runs share their batches; MSE uses per-batch moments.
     mb_mse = median_seconds(lambda: lrcore.run(big, rates, steps=steps, batch_size=32), repeats)
     mid = lrcore.make_data(n=10_000, seed=2)
     mid_rates = np.logspace(-3, -1, 10)
@@ -112,7 +130,7 @@ def main(argv=None) -> None:
         ],
     )
 
-    # 3. Loss grids for the contour page.
+    # 4. Loss grids for the contour page.
     small = lrcore.make_data(n=10, seed=3)
     ww, bb = np.meshgrid(np.linspace(-2, 6, 400), np.linspace(-5, 7, 400))
     mse = losses.get("mse")

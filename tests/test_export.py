@@ -1,0 +1,314 @@
+"""lrcore.export: the scripts compile, name only real framework classes and
+arguments, and (where the frameworks are installed) reproduce our runs."""
+
+import ast
+import importlib.util
+import inspect
+import os
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+
+import lrcore
+from lrcore import export, optimizers, schedules
+
+HAVE_TORCH = importlib.util.find_spec("torch") is not None
+HAVE_KERAS = HAVE_TORCH and importlib.util.find_spec("keras") is not None
+
+# Class names and keyword arguments as the frameworks document them
+# (docs.pytorch.org torch.optim / torch.optim.lr_scheduler / torch.nn, and
+# keras.io optimizers, learning-rate schedules, callbacks, layers, losses).
+DOCUMENTED = {
+    "torch.set_default_dtype": set(),
+    "torch.tensor": set(),
+    "torch.no_grad": set(),
+    "torch.nn.Linear": {"in_features", "out_features", "bias"},
+    "torch.nn.MSELoss": {"reduction"},
+    "torch.nn.L1Loss": {"reduction"},
+    "torch.nn.HuberLoss": {"reduction", "delta"},
+    "torch.optim.SGD": {"lr", "momentum", "dampening", "weight_decay", "nesterov"},
+    "torch.optim.Adagrad": {"lr", "lr_decay", "weight_decay", "initial_accumulator_value", "eps"},
+    "torch.optim.RMSprop": {"lr", "alpha", "eps", "weight_decay", "momentum", "centered"},
+    "torch.optim.Adam": {"lr", "betas", "eps", "weight_decay", "amsgrad"},
+    "torch.optim.lr_scheduler.StepLR": {"step_size", "gamma"},
+    "torch.optim.lr_scheduler.MultiStepLR": {"milestones", "gamma"},
+    "torch.optim.lr_scheduler.ExponentialLR": {"gamma"},
+    "torch.optim.lr_scheduler.LambdaLR": {"lr_lambda"},
+    "torch.optim.lr_scheduler.CosineAnnealingLR": {"T_max", "eta_min"},
+    "torch.optim.lr_scheduler.CosineAnnealingWarmRestarts": {"T_0", "T_mult", "eta_min"},
+    "torch.optim.lr_scheduler.LinearLR": {"start_factor", "end_factor", "total_iters"},
+    "torch.optim.lr_scheduler.SequentialLR": {"schedulers", "milestones"},
+    "torch.optim.lr_scheduler.OneCycleLR": {
+        "max_lr", "total_steps", "epochs", "steps_per_epoch", "pct_start", "anneal_strategy",
+        "cycle_momentum", "base_momentum", "max_momentum", "div_factor", "final_div_factor",
+        "three_phase",
+    },
+    "torch.optim.lr_scheduler.CyclicLR": {
+        "base_lr", "max_lr", "step_size_up", "step_size_down", "mode", "gamma", "scale_fn",
+        "scale_mode", "cycle_momentum", "base_momentum", "max_momentum",
+    },
+    "torch.optim.lr_scheduler.ReduceLROnPlateau": {
+        "mode", "factor", "patience", "threshold", "threshold_mode", "cooldown", "min_lr", "eps",
+    },
+    "keras.config.set_floatx": set(),
+    "keras.Sequential": set(),
+    "keras.Input": {"shape"},
+    "keras.layers.Dense": {"units", "kernel_initializer", "bias_initializer"},
+    "keras.initializers.Constant": {"value"},
+    "keras.losses.MeanSquaredError": set(),
+    "keras.losses.MeanAbsoluteError": set(),
+    "keras.losses.Huber": {"delta"},
+    "keras.optimizers.SGD": {"learning_rate", "momentum", "nesterov"},
+    "keras.optimizers.Adagrad": {"learning_rate", "initial_accumulator_value", "epsilon"},
+    "keras.optimizers.RMSprop": {"learning_rate", "rho", "momentum", "epsilon", "centered"},
+    "keras.optimizers.Adam": {"learning_rate", "beta_1", "beta_2", "epsilon", "amsgrad"},
+    "keras.optimizers.schedules.ExponentialDecay": {
+        "initial_learning_rate", "decay_steps", "decay_rate", "staircase",
+    },
+    "keras.optimizers.schedules.InverseTimeDecay": {
+        "initial_learning_rate", "decay_steps", "decay_rate", "staircase",
+    },
+    "keras.optimizers.schedules.PolynomialDecay": {
+        "initial_learning_rate", "decay_steps", "end_learning_rate", "power", "cycle",
+    },
+    "keras.optimizers.schedules.CosineDecay": {
+        "initial_learning_rate", "decay_steps", "alpha", "warmup_target", "warmup_steps",
+    },
+    "keras.optimizers.schedules.CosineDecayRestarts": {
+        "initial_learning_rate", "first_decay_steps", "t_mul", "m_mul", "alpha",
+    },
+    "keras.optimizers.schedules.PiecewiseConstantDecay": {"boundaries", "values"},
+    "keras.callbacks.ReduceLROnPlateau": {
+        "monitor", "factor", "patience", "verbose", "mode", "min_delta", "cooldown", "min_lr",
+    },
+    "keras.ops.cast": set(),
+    "keras.ops.cos": set(),
+    "keras.ops.floor": set(),
+    "keras.ops.maximum": set(),
+    "keras.ops.minimum": set(),
+    "keras.ops.where": set(),
+    "keras.ops.take": set(),
+    "keras.ops.shape": set(),
+    "keras.ops.convert_to_tensor": {"dtype"},
+}
+DOCUMENTED_BASES = {"keras.optimizers.schedules.LearningRateSchedule"}
+
+
+def dotted(node):
+    parts = []
+    while isinstance(node, ast.Attribute):
+        parts.append(node.attr)
+        node = node.value
+    if isinstance(node, ast.Name):
+        parts.append(node.id)
+        return ".".join(reversed(parts))
+    return None
+
+
+def framework_calls(code):
+    """(dotted name, keyword names) of every call into torch or keras."""
+    tree = ast.parse(code)
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Call):
+            name = dotted(node.func)
+            if name and name.split(".")[0] in ("torch", "keras"):
+                yield name, {k.arg for k in node.keywords if k.arg}
+        if isinstance(node, ast.ClassDef):
+            for base in node.bases:
+                yield "base:" + dotted(base), set()
+
+
+def all_schedules(steps=120):
+    lr = 0.01
+    return {
+        "constant": schedules.constant(lr),
+        "step_decay": schedules.step_decay(lr, step_size=30, gamma=0.5),
+        "multistep_decay": schedules.multistep_decay(lr, milestones=[20, 50, 90], gamma=0.3),
+        "exponential_decay": schedules.exponential_decay(lr, decay_steps=40, decay_rate=0.5),
+        "exponential_staircase": schedules.exponential_decay(lr, 40, 0.5, staircase=True),
+        "inverse_time_decay": schedules.inverse_time_decay(lr, decay_steps=10, decay_rate=0.5),
+        "inverse_time_staircase": schedules.inverse_time_decay(lr, 10, 0.5, staircase=True),
+        "polynomial_decay": schedules.polynomial_decay(lr, decay_steps=80, end_lr=1e-4, power=2.0),
+        "cosine_decay": schedules.cosine_decay(lr, decay_steps=steps, alpha=0.1),
+        "cosine_decay_held": schedules.cosine_decay(lr, decay_steps=60, alpha=0.1),
+        "cosine_restarts": schedules.cosine_restarts(lr, first_decay_steps=20, t_mul=2.0, m_mul=1.0),
+        "cosine_restarts_mmul": schedules.cosine_restarts(lr, 20, t_mul=1.5, m_mul=0.5, alpha=0.01),
+        "linear_warmup_cosine": schedules.linear_warmup(schedules.cosine_decay(lr, steps - 10), 10),
+        "linear_warmup_step": schedules.linear_warmup(schedules.step_decay(lr, 25, 0.5), 15, 0.1),
+        "linear_warmup_constant": schedules.linear_warmup(schedules.constant(lr), 15),
+        "one_cycle": schedules.one_cycle(0.02, total_steps=steps),
+        "one_cycle_short_linear3": schedules.one_cycle(0.02, total_steps=60, anneal="linear", three_phase=True),
+        "cyclic": schedules.cyclic(0.001, 0.02, step_size_up=15, step_size_down=25),
+        "cyclic_triangular2": schedules.cyclic(0.001, 0.02, step_size_up=10, mode="triangular2"),
+        "cyclic_exp_range": schedules.cyclic(0.001, 0.02, step_size_up=10, mode="exp_range", gamma=0.99),
+        "reduce_on_plateau": schedules.reduce_on_plateau(0.02, factor=0.5, patience=3, threshold=1e-3),
+        "reduce_on_plateau_abs": schedules.reduce_on_plateau(0.02, 0.5, 2, 1e-4, "abs", cooldown=2, min_lr=1e-3),
+        "a_function": lambda t: 0.01 / (1 + 0.05 * np.asarray(t)),
+    }
+
+
+OPTIMIZERS = {
+    "gd": None,
+    "momentum": optimizers.sgd(momentum=0.9),
+    "nesterov": optimizers.sgd(momentum=0.8, nesterov=True),
+    "adagrad": optimizers.adagrad(),
+    "rmsprop": optimizers.rmsprop(),
+    "adam": optimizers.adam(),
+}
+
+DATA = lrcore.make_data(n=40, noise=0.5, seed=7)
+STEPS = 120
+
+
+@pytest.mark.parametrize("framework", ["pytorch", "keras"])
+@pytest.mark.parametrize("schedule_name", sorted(all_schedules()))
+def test_every_schedule_exports_valid_python_with_documented_names(framework, schedule_name):
+    script = getattr(export, f"{framework}_script")
+    code = script(DATA, all_schedules()[schedule_name], steps=STEPS)
+    compile(code, f"{framework}.py", "exec")
+    for name, keywords in framework_calls(code):
+        if name.startswith("base:"):
+            assert name[5:] in DOCUMENTED_BASES
+            continue
+        assert name in DOCUMENTED, name
+        assert keywords <= DOCUMENTED[name], (name, keywords - DOCUMENTED[name])
+
+
+@pytest.mark.parametrize("framework", ["pytorch", "keras"])
+@pytest.mark.parametrize("opt", sorted(OPTIMIZERS))
+@pytest.mark.parametrize("loss", ["mse", "mae", "huber"])
+def test_every_optimizer_and_loss_exports(framework, opt, loss):
+    script = getattr(export, f"{framework}_script")
+    code = script(DATA, 0.01, steps=10, loss=loss, optimizer=OPTIMIZERS[opt], batch_size=8)
+    compile(code, f"{framework}.py", "exec")
+    for name, keywords in framework_calls(code):
+        assert name in DOCUMENTED and keywords <= DOCUMENTED[name], name
+
+
+def test_scripts_embed_small_data_exactly_and_redraw_large_made_data():
+    code = export.pytorch_script(DATA, 0.01, steps=3)
+    tree = ast.parse(code)
+    values = {}
+    for node in tree.body:
+        if (isinstance(node, ast.Assign) and isinstance(node.targets[0], ast.Name)
+                and isinstance(node.value, ast.Call) and dotted(node.value.func) == "np.array"):
+            values[node.targets[0].id] = ast.literal_eval(node.value.args[0])
+    np.testing.assert_array_equal(values["x"], DATA.x)
+    np.testing.assert_array_equal(values["y"], DATA.y)
+    # a large made dataset is drawn again with the same numpy calls
+    recipe = dict(n=5000, w=-1.5, b=3.0, noise=2.0, x_min=-4.0, x_max=9.0, seed=11, outliers=0.05)
+    big = lrcore.make_data(**recipe)
+    code = export.keras_script(big, 0.01, steps=3, recipe=recipe)
+    data_lines = code.split("x = x.reshape")[0].split("np.random.default_rng", 1)
+    namespace = {"np": np}
+    exec("rng = np.random.default_rng" + data_lines[1], namespace)  # our own generated code
+    np.testing.assert_array_equal(namespace["x"], big.x)
+    np.testing.assert_array_equal(namespace["y"], big.y)
+    # a large uploaded dataset is read from data.csv
+    assert "data.csv" in export.pytorch_script(big, 0.01, steps=3)
+
+
+def test_bad_arguments_raise_value_error():
+    with pytest.raises(ValueError, match="steps"):
+        export.pytorch_script(DATA, 0.01, steps=0)
+    with pytest.raises(ValueError, match="lr"):
+        export.keras_script(DATA, [0.01, 0.02], steps=5)
+    with pytest.raises(ValueError, match="lr"):
+        export.keras_script(DATA, -1.0, steps=5)
+    with pytest.raises(ValueError, match="optimizer"):
+        export.pytorch_script(DATA, 0.01, steps=5, optimizer=object())
+
+
+def run_script(code, env=None):
+    """Run our own generated script in a fresh interpreter; return its history."""
+    probe = code + "\nimport json\nprint('HISTORY', json.dumps(history))\n"
+    out = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True,
+                         env={**os.environ, **(env or {})}, timeout=300)
+    assert out.returncode == 0, out.stderr[-2000:]
+    line = [l for l in out.stdout.splitlines() if l.startswith("HISTORY ")][0]
+    import json
+    return np.array(json.loads(line[8:]), dtype=float)
+
+
+def assert_reproduces(history, traj, tol=1e-6, case=""):
+    stop = traj.diverged_at[0] if traj.diverged_at[0] >= 0 else traj.steps + 1
+    for column, ours in enumerate((traj.w[0], traj.b[0], traj.loss[0])):
+        np.testing.assert_allclose(history[:stop, column], ours[:stop], rtol=tol, atol=tol, err_msg=case)
+
+
+@pytest.mark.skipif(not HAVE_TORCH, reason="torch is not installed (it is not a requirement); "
+                    "the exported PyTorch scripts are then only compiled and name-checked")
+def test_pytorch_scripts_reproduce_our_trajectories():
+    """One interpreter per batch of cases keeps this fast: each case's script
+    runs in its own namespace."""
+    cases = []
+    for name, schedule in all_schedules().items():
+        cases.append((name, schedule, dict()))
+    for opt_name, opt in OPTIMIZERS.items():
+        cases.append((opt_name, 0.01, dict(optimizer=opt)))
+        cases.append((opt_name + "-batch", schedules.exponential_decay(0.01, 30, 0.5),
+                      dict(optimizer=opt, batch_size=7, seed=3)))
+    for loss in ("mae", "huber"):
+        cases.append((loss, schedules.cosine_decay(0.05, STEPS), dict(loss=loss, batch_size=9)))
+    cases.append(("plateau-mae", schedules.reduce_on_plateau(0.05, 0.5, 2), dict(loss="mae")))
+    cases.append(("diverging", 0.2, dict(start=(3.0, -2.0))))
+    import torch  # noqa: F401  (present: checked by skipif)
+
+    for name, lr, kwargs in cases:
+        code = export.pytorch_script(DATA, lr, steps=STEPS, start=(0.5, -1.0), **kwargs) \
+            if "start" not in kwargs else export.pytorch_script(DATA, lr, steps=STEPS, **kwargs)
+        namespace = {}
+        exec(compile(code, name, "exec"), namespace)  # our own generated script
+        traj = lrcore.run(DATA, lr, steps=STEPS, **({"start": (0.5, -1.0)} | kwargs))
+        assert_reproduces(np.array(namespace["history"]), traj, case=name)
+
+
+@pytest.mark.skipif(not HAVE_TORCH, reason="torch is not installed: no signature check")
+def test_documented_names_exist_in_torch_with_those_arguments():
+    import torch
+
+    for name, keywords in DOCUMENTED.items():
+        if not name.startswith("torch."):
+            continue
+        obj = torch
+        for part in name.split(".")[1:]:
+            obj = getattr(obj, part)
+        if keywords:
+            assert keywords <= set(inspect.signature(obj).parameters), name
+
+
+KERAS_CASES = ["constant", "exponential_decay", "step_decay", "multistep_decay",
+               "linear_warmup_cosine", "one_cycle", "cyclic_triangular2", "cosine_restarts_mmul",
+               "a_function", "reduce_on_plateau_abs"]
+
+KERAS_RUNNER = """
+import json, sys
+codes = json.loads(sys.stdin.read())
+results = {}
+for name, code in codes.items():
+    namespace = {}
+    exec(compile(code, name, "exec"), namespace)  # the project's own generated scripts
+    results[name] = [namespace["w"], namespace["b"]]
+print("RESULTS", json.dumps(results))
+"""
+
+
+@pytest.mark.skipif(not HAVE_KERAS, reason="keras (with the torch backend) is not installed")
+def test_keras_scripts_run_and_land_where_we_do():
+    """Keras 3 on its torch backend, one interpreter for all the scripts."""
+    codes = {name: export.keras_script(DATA, all_schedules()[name], steps=60, start=(0.5, -1.0))
+             for name in KERAS_CASES}
+    import json
+
+    out = subprocess.run([sys.executable, "-c", KERAS_RUNNER], input=json.dumps(codes), capture_output=True,
+                         text=True, timeout=600, env={**os.environ, "KERAS_BACKEND": "torch"})
+    assert out.returncode == 0, out.stderr[-2000:]
+    line = [l for l in out.stdout.splitlines() if l.startswith("RESULTS ")][0]
+    results = json.loads(line[8:])
+    for name in KERAS_CASES:
+        traj = lrcore.run(DATA, all_schedules()[name], steps=60, start=(0.5, -1.0))
+        w, b = results[name]
+        assert w == pytest.approx(traj.w[0, -1], rel=1e-5), name
+        assert b == pytest.approx(traj.b[0, -1], rel=1e-5, abs=1e-5), name
