@@ -20,6 +20,7 @@ from typing import NamedTuple
 import numpy as np
 
 __all__ = [
+    "MAX_CSV_BYTES",
     "MAX_POINTS",
     "DataError",
     "Dataset",
@@ -275,8 +276,9 @@ def standardize(data: Dataset) -> Dataset:
 # which reads the same numbers row by row and names the row and the column of
 # the first problem.
 
-#: The largest file read (bytes; characters for a text file object).
-_MAX_BYTES = 64 * 2**20
+#: The largest file read_csv reads (bytes; characters for a text file object).
+MAX_CSV_BYTES = 64 * 2**20
+_MAX_BYTES = MAX_CSV_BYTES
 #: More lines than this cannot be at most MAX_POINTS rows and a few blank ones.
 _MAX_LINES = 2 * MAX_POINTS
 #: A row of x, y and a few more columns is far shorter than this.

@@ -1,0 +1,194 @@
+"""Pure functions from numbers to Altair charts: no Streamlit calls, no maths
+beyond placing marks. Every colour comes from the palette below.
+
+The iteration scrubbers run in the browser: an Altair ``param`` bound to a
+range input filters the frames already sent with the chart, so dragging it
+needs no rerun.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+
+import altair as alt
+import numpy as np
+import pandas as pd
+
+#: One palette for the app.
+GUESS = "#d62728"  # the current guess: red, as in the lesson
+BEST = "#2ca02c"  # the best fit: green
+TRUE = "#7f7f7f"  # the line the points were drawn around
+POINTS = "#4c78a8"
+RESIDUAL = "#f2a7a7"
+#: One colour per run, the same on every chart of a page.
+RUNS = ("#1f77b4", "#ff7f0e", "#9467bd", "#8c564b", "#e377c2", "#17becf")
+
+STEP_PARAM = "step"
+#: Log-scale loss axes: 0.01, 100, 1e+14 (d3's "~g").
+LOG_AXIS = alt.Axis(format="~g")
+
+
+def _finite(frame: pd.DataFrame, *columns: str) -> pd.DataFrame:
+    """Only rows whose columns are all finite: NaN and inf never reach a chart."""
+    mask = np.ones(len(frame), dtype=bool)
+    for column in columns:
+        mask &= np.isfinite(frame[column].to_numpy(dtype=float))
+    return frame[mask]
+
+
+def _literal(values) -> str:
+    """A Vega expression array literal of finite numbers."""
+    return json.dumps([float(f"{v:.10g}") for v in values])
+
+
+def _padded(low: float, high: float, fraction: float = 0.08) -> list[float]:
+    span = high - low
+    if not span > 0:
+        span = max(abs(high), 1.0)
+    return [low - fraction * span, high + fraction * span]
+
+
+def fit_chart(
+    points: pd.DataFrame,
+    frames: pd.DataFrame,
+    stride: int,
+    curve: pd.DataFrame,
+    *,
+    best: tuple[float, float],
+    true_line: tuple[float, float] | None,
+    diverged_at: int,
+    sampled_from: int | None = None,
+) -> alt.HConcatChart:
+    """The points with the best-fit line (green), the true line (dashed) and
+    the current guess (red) with its residuals; beside it the loss against
+    the step (log scale). One range input ("step") moves the guess and the
+    marker on the loss curve together, in the browser.
+
+    Args:
+        points: x, y (already sampled down for drawing).
+        frames: step, w, b, loss; one row every ``stride`` steps, all finite.
+        curve: step, loss; the loss curve (thinned, finite).
+        best: the best fit (w, b); true_line: (w, b) the points were drawn
+            around, or None for uploaded data.
+        diverged_at: the loss column where the run diverged, or -1.
+        sampled_from: n when ``points`` is a sample of n points.
+    """
+    frames = _finite(frames, "w", "b", "loss").reset_index(drop=True)
+    x_lo, x_hi = float(points["x"].min()), float(points["x"].max())
+    y_lo, y_hi = float(points["y"].min()), float(points["y"].max())
+    for w, b in [best] + ([true_line] if true_line else []):
+        y_lo, y_hi = min(y_lo, w * x_lo + b, w * x_hi + b), max(y_hi, w * x_lo + b, w * x_hi + b)
+    x_scale = alt.Scale(domain=_padded(x_lo, x_hi, 0.02), nice=False)
+    y_scale = alt.Scale(domain=_padded(y_lo, y_hi), nice=False)
+    last = int(frames["step"].iloc[-1]) if len(frames) else 0
+    step = alt.param(
+        name=STEP_PARAM,
+        value=last,
+        bind=alt.binding_range(min=0, max=max(last, 1), step=stride, name="Step (drag to replay) "),
+    )
+
+    lines = [{"line": "best fit", "x": x, "y": best[0] * x + best[1]} for x in (x_lo, x_hi)]
+    if true_line:
+        lines += [{"line": "true line", "x": x, "y": true_line[0] * x + true_line[1]} for x in (x_lo, x_hi)]
+    shown = [("best fit", BEST)] + ([("true line", TRUE)] if true_line else []) + [("current guess", GUESS)]
+    line_colors = alt.Scale(domain=[name for name, _ in shown], range=[color for _, color in shown])
+    fixed = (
+        alt.Chart(pd.DataFrame(lines))
+        .mark_line(strokeWidth=2.5, clip=True)
+        .encode(
+            x=alt.X("x:Q", scale=x_scale),
+            y=alt.Y("y:Q", scale=y_scale),
+            color=alt.Color("line:N", scale=line_colors, legend=alt.Legend(title=None, orient="top")),
+            strokeDash=alt.condition(alt.datum.line == "true line", alt.value([6, 4]), alt.value([1, 0])),
+        )
+    )
+    guess = frames.assign(line="current guess", x0=x_lo, x1=x_hi,
+                          y0=frames["w"] * x_lo + frames["b"], y1=frames["w"] * x_hi + frames["b"])
+    guess_line = (
+        alt.Chart(guess)
+        .mark_rule(strokeWidth=3, clip=True)
+        .encode(
+            x=alt.X("x0:Q", scale=x_scale, title="x"),
+            x2="x1:Q",
+            y=alt.Y("y0:Q", scale=y_scale, title="y"),
+            y2="y1:Q",
+            color=alt.Color("line:N", scale=line_colors),
+            tooltip=[alt.Tooltip("step:Q"), alt.Tooltip("w:Q", format=".4g"), alt.Tooltip("b:Q", format=".4g"),
+                     alt.Tooltip("loss:Q", format=".4g")],
+        )
+        .transform_filter(alt.datum.step == step)
+    )
+    # Residuals of a few points to the guess at the chosen step: the guess's
+    # w and b are looked up in arrays by the frame number step/stride.
+    some = points.iloc[:: max(1, math.ceil(len(points) / 200))]
+    index = f"min(floor({STEP_PARAM} / {stride}), {max(len(frames) - 1, 0)})"
+    residuals = (
+        alt.Chart(some)
+        .transform_calculate(
+            fit=f"{_literal(frames['w'])}[{index}] * datum.x + {_literal(frames['b'])}[{index}]"
+        )
+        .mark_rule(color=RESIDUAL, strokeWidth=1, clip=True)
+        .encode(x=alt.X("x:Q", scale=x_scale), y=alt.Y("y:Q", scale=y_scale), y2="fit:Q")
+    )
+    title = "The points" if sampled_from is None else f"{len(points):,} of the {sampled_from:,} points (a sample)"
+    dots = (
+        alt.Chart(points)
+        .mark_circle(size=28 if len(points) <= 500 else 8, color=POINTS, opacity=0.65)
+        .encode(x=alt.X("x:Q", scale=x_scale), y=alt.Y("y:Q", scale=y_scale))
+    )
+    scatter = alt.layer(residuals, dots, fixed, guess_line).properties(title=title, width=430, height=360)
+
+    curve = _finite(curve, "loss")
+    curve = curve[curve["loss"] > 0]
+    loss_line = (
+        alt.Chart(curve)
+        .mark_line(color=GUESS, strokeWidth=2)
+        .encode(
+            x=alt.X("step:Q", title="step"),
+            y=alt.Y("loss:Q", scale=alt.Scale(type="log"), title="loss (mean squared error, log scale)",
+                    axis=LOG_AXIS),
+            tooltip=[alt.Tooltip("step:Q"), alt.Tooltip("loss:Q", format=".4g")],
+        )
+    )
+    marker = (
+        alt.Chart(frames[frames["loss"] > 0])
+        .mark_point(color=GUESS, size=90, filled=True)
+        .encode(x="step:Q", y=alt.Y("loss:Q", scale=alt.Scale(type="log")))
+        .transform_filter(alt.datum.step == step)
+    )
+    layers = [loss_line, marker]
+    if diverged_at >= 0 and len(curve):
+        end = curve.iloc[[-1]].assign(label=f"diverged at step {diverged_at}")
+        layers.append(
+            alt.Chart(end)
+            .mark_text(align="right", dx=-6, dy=-10, color=GUESS, fontWeight="bold")
+            .encode(x="step:Q", y=alt.Y("loss:Q", scale=alt.Scale(type="log")), text="label:N")
+        )
+    loss_title = "Loss against the step" + (f" (diverged at step {diverged_at})" if diverged_at >= 0 else "")
+    losses = alt.layer(*layers).properties(title=loss_title, width=360, height=360)
+    return alt.hconcat(scatter, losses).add_params(step).resolve_scale(color="independent")
+
+
+def lesson_chart(curves: pd.DataFrame, y_title: str = "loss (log scale)") -> alt.Chart:
+    """Loss against the step for a few named runs (log scale): the home page.
+
+    Args:
+        curves: run, step, loss (finite, positive rows only are drawn).
+        y_title: the y axis' title.
+    """
+    curves = _finite(curves, "loss")
+    curves = curves[curves["loss"] > 0]
+    names = list(dict.fromkeys(curves["run"]))
+    return (
+        alt.Chart(curves)
+        .mark_line(strokeWidth=2)
+        .encode(
+            x=alt.X("step:Q", title="step"),
+            y=alt.Y("loss:Q", scale=alt.Scale(type="log"), title=y_title, axis=LOG_AXIS),
+            color=alt.Color("run:N", scale=alt.Scale(domain=names, range=list(RUNS[: len(names)])),
+                            legend=alt.Legend(title=None, orient="top", labelLimit=400)),
+            tooltip=["run:N", "step:Q", alt.Tooltip("loss:Q", format=".4g")],
+        )
+        .properties(height=300)
+    )

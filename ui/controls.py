@@ -1,0 +1,269 @@
+"""Widgets shared by the pages: the dataset group in the sidebar, the
+learning-rate control, the share link, reset, and the notices about values a
+link carried that had to be adjusted.
+
+Every widget is bound to the URL (``bind="query-params"``) and kept for the
+whole session (``persist_state="session"``), so the address bar is always a
+share link and a setting survives a trip to another page. Only float, bool
+and option widgets are bound: Streamlit's own URL parsing of an int widget
+raises on values like ``1e309``; whole numbers here are float inputs shown
+without decimals.
+"""
+
+from __future__ import annotations
+
+from urllib.parse import urlencode
+
+import streamlit as st
+
+from . import state
+from .state import DATA, Setting
+
+BIND = {"bind": "query-params", "persist_state": "session"}
+
+_IMPORTED = "_url_imported"
+_NOTICES = "_url_notices"
+UPLOAD = "uploaded_data"  # {"name": str, "data": Dataset} in the session only
+UPLOAD_ERROR = "upload_error"
+SOURCE = "data_source"
+MADE, UPLOADED = "Made points", "Uploaded CSV"
+
+#: The app's pages: (file, label, icon), in the order the sidebar lists them.
+PAGES = (
+    ("streamlit_app.py", "Home", ":material/home:"),
+    ("pages/1_Data.py", "Data", ":material/scatter_plot:"),
+)
+
+
+def navigation() -> None:
+    """The page list at the top of the sidebar (Streamlit's own list would
+    call the home page "streamlit app")."""
+    with st.sidebar:
+        for path, label, icon in PAGES:
+            st.page_link(path, label=label, icon=icon)
+
+
+# --- values that arrive in a link ----------------------------------------------------
+
+
+def _widget_value(spec: Setting, value):
+    """What the widget itself holds: whole numbers live in float inputs."""
+    return float(value) if spec.kind == "int" else value
+
+
+def import_url(settings: dict[str, Setting] = state.ALL) -> None:
+    """Read the link's settings once per session, before any widget exists:
+    each value is parsed, checked and clamped here, and put in session state
+    for its widget; what had to change is kept as a notice."""
+    if st.session_state.get(_IMPORTED):
+        return
+    st.session_state[_IMPORTED] = True
+    notices = []
+    params = st.query_params.to_dict()
+    for key, raw in params.items():
+        spec = settings.get(key)
+        if spec is None:
+            continue  # not a setting of this app: ignored
+        value, notice = spec.from_url(raw)
+        if notice:
+            notices.append(notice)
+        if value is not None:
+            st.session_state[key] = _widget_value(spec, value)
+    st.session_state[_NOTICES] = notices
+
+
+def add_notice(text: str) -> None:
+    """Show a sentence about an adjusted setting until the learner dismisses it."""
+    notices = st.session_state.setdefault(_NOTICES, [])
+    if text not in notices:
+        notices.append(text)
+
+
+def show_notices() -> None:
+    notices = st.session_state.get(_NOTICES) or []
+    if not notices:
+        return
+    with st.container(border=True):
+        st.warning("Some settings were adjusted:\n\n" + "\n".join(f"- {n}" for n in notices), icon=":material/tune:")
+        st.button("Dismiss", key="dismiss_notices", on_click=st.session_state.pop, args=(_NOTICES, None))
+
+
+# --- widgets ------------------------------------------------------------------------------
+
+
+def number(spec: Setting, where=st, **kwargs):
+    """A number input for a float or whole-number setting."""
+    whole = spec.kind == "int"
+    value = where.number_input(
+        spec.label,
+        min_value=float(spec.low),
+        max_value=float(spec.high),
+        value=float(spec.default),
+        step=1.0 if whole else kwargs.pop("step", None),
+        format="%.0f" if whole else kwargs.pop("format", None),
+        key=spec.key,
+        help=spec.help,
+        **BIND,
+        **kwargs,
+    )
+    return int(round(value)) if whole else float(value)
+
+
+def toggle(spec: Setting, where=st) -> bool:
+    return bool(where.toggle(spec.label, value=spec.default, key=spec.key, help=spec.help, **BIND))
+
+
+def rate(spec: Setting, marks: dict[str, float] | None = None, where=st) -> float:
+    """A learning rate on a log scale: a slider over 'nice' rates plus any
+    marked rates (e.g. the theory's), which are kept exact."""
+    marks = marks or {}
+    exact = {state.format_rate(v, 6): float(v) for v in marks.values() if state.LR_MIN <= v <= state.LR_MAX}
+    current = st.session_state.get(spec.key)
+    labels = set(spec.options) | set(exact)
+    if isinstance(current, str):
+        labels.add(current)
+    options = sorted(labels, key=float)
+    label = where.select_slider(
+        spec.label, options=options, value=spec.default, key=spec.key, help=spec.help, **BIND
+    )
+    return exact.get(label, float(label))
+
+
+def set_value(key: str, value) -> None:
+    """A button callback: set a widget's value (runs before the rerun)."""
+    st.session_state[key] = value
+
+
+def reset(settings: dict[str, Setting]) -> None:
+    """A button callback: every given setting back to its default."""
+    for spec in settings.values():
+        st.session_state[spec.key] = _widget_value(spec, spec.default)
+
+
+# --- the dataset group, in the sidebar of every page --------------------------------
+
+
+def data_sidebar() -> tuple[state.DataSettings, str]:
+    """The shared dataset controls. Returns the made data's settings and the
+    source to use (made points, or the CSV uploaded in this session)."""
+    import_url()
+    navigation()
+    uploaded = st.session_state.get(UPLOAD)
+    with st.sidebar:
+        st.header("Data")
+        source = MADE
+        if uploaded is not None:
+            source = st.radio(
+                "Fit the line to",
+                [MADE, UPLOADED],
+                key=SOURCE,
+                horizontal=True,
+                help="An uploaded file stays in this browser session: it cannot travel in a link.",
+                persist_state="session",
+            )
+            if source == UPLOADED:
+                st.caption(f"**{uploaded['name']}**, {uploaded['data'].n:,} points.")
+        with st.expander("Make points", expanded=source == MADE):
+            n = number(DATA["n"])
+            w = number(DATA["w"])
+            b = number(DATA["b"])
+            noise = number(DATA["noise"])
+            left, right = st.columns(2)
+            x_min = number(DATA["x_min"], left)
+            x_max = number(DATA["x_max"], right)
+            outliers = number(DATA["outliers"], step=0.01)
+            seed = number(DATA["seed"])
+        std = toggle(DATA["std"])
+    x_min, x_max, notice = state.x_range_fixed(x_min, x_max)
+    if notice:
+        add_notice(notice)
+    settings = state.DataSettings(n, w, b, noise, x_min, x_max, outliers, seed, std)
+    return settings, source
+
+
+def share_and_reset(page_settings: dict[str, Setting], source: str = MADE) -> None:
+    """The sidebar's "Share this view" link and "Reset to defaults" button."""
+    with st.sidebar:
+        st.divider()
+        with st.popover("Share this view", width="stretch"):
+            st.code(share_link({**DATA, **page_settings}), language=None, wrap_lines=True)
+            st.caption("Copy the link (button at the right of the box): it opens this page with these settings.")
+            if source == UPLOADED:
+                st.info("The uploaded CSV stays in this session: the link carries the made-data settings only.")
+        st.button(
+            "Reset to defaults",
+            key="reset_defaults",
+            on_click=reset,
+            args=({**DATA, **page_settings},),
+            help="Every setting on this page and the data settings back to their defaults.",
+            width="stretch",
+        )
+
+
+def share_link(settings: dict[str, Setting]) -> str:
+    """This page's address with every setting that differs from its default."""
+    params = {}
+    for key, spec in settings.items():
+        value = st.session_state.get(key, _widget_value(spec, spec.default))
+        if value == _widget_value(spec, spec.default):
+            continue
+        if spec.kind == "int":
+            value = int(round(value))
+        elif spec.kind == "bool":
+            value = str(bool(value)).lower()
+        params[key] = value
+    base = st.context.url or ""
+    return base + ("?" + urlencode(params) if params else "")
+
+
+# --- the dataset every page works on ---------------------------------------------------
+
+
+class CurrentData:
+    """The dataset in use, with what the pages say about it."""
+
+    def __init__(self, data, settings: state.DataSettings, source: str, true_line, name: str):
+        self.data = data
+        self.settings = settings
+        self.source = source
+        self.true_line = true_line  # (w, b) the points were drawn around, None for an upload
+        self.name = name
+
+
+def current_data() -> CurrentData:
+    """Render the sidebar's data group and return the dataset it selects.
+    An uploaded CSV is used while it is selected; otherwise the made points."""
+    from . import compute
+
+    settings, source = data_sidebar()
+    uploaded = st.session_state.get(UPLOAD)
+    if source == UPLOADED and uploaded is not None:
+        data = uploaded["data"]
+        if settings.std:
+            data = compute.standardized(data, data.fingerprint)
+        return CurrentData(data, settings, UPLOADED, None, uploaded["name"])
+    data = compute.made_data(settings)
+    w, b = settings.w, settings.b
+    if settings.std:
+        raw = compute.made_data(state.DataSettings(*settings.key()[:-1], False))
+        # y = w*x + b with x = mean + std*x': the same line in standardized x
+        w, b = w * raw.moments.var_x**0.5, b + w * raw.moments.mean_x
+    return CurrentData(data, settings, MADE, (w, b), "made points")
+
+
+def on_upload(widget_key: str) -> None:
+    """The upload's callback: read the file (in memory, never to disk); on a
+    bad file keep the previous dataset and say what is wrong."""
+    import lrcore
+
+    file = st.session_state.get(widget_key)
+    if file is None:
+        return
+    try:
+        data = lrcore.read_csv(file)
+    except lrcore.DataError as error:
+        st.session_state[UPLOAD_ERROR] = f"**{file.name}** was not used: {error}"
+        return
+    st.session_state[UPLOAD] = {"name": file.name, "data": data}
+    st.session_state[SOURCE] = UPLOADED
+    st.session_state.pop(UPLOAD_ERROR, None)

@@ -1,0 +1,180 @@
+"""Every setting the app shows: its URL key, label, default and range, defined
+once. Pages, widgets and tests read them from here.
+
+A setting also knows how to read a value that arrived in a URL: numbers are
+parsed, checked for being finite and clamped into range; anything else is
+ignored. Each adjustment comes with a sentence the page shows the learner.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field, fields
+from typing import Any
+
+import lrcore
+
+#: The longest URL value looked at; anything longer is ignored unread.
+MAX_URL_VALUE = 64
+
+LR_MIN, LR_MAX = 1e-6, 10.0
+
+
+def format_rate(value: float, digits: int = 4) -> str:
+    """A learning rate as the short label the controls and the URL use."""
+    return f"{value:.{digits}g}"
+
+
+def _log_grid(low: float, high: float, mantissas=(1, 1.5, 2, 3, 5, 7)) -> tuple[str, ...]:
+    """Labels of 'nice' rates spaced evenly in log scale from low to high."""
+    values = set()
+    for exponent in range(math.floor(math.log10(low)), math.ceil(math.log10(high)) + 1):
+        for m in mantissas:
+            v = float(f"{m}e{exponent}")
+            if low * (1 - 1e-12) <= v <= high * (1 + 1e-12):
+                values.add(v)
+    return tuple(format_rate(v) for v in sorted(values))
+
+
+@dataclass(frozen=True)
+class Setting:
+    """One setting: a widget, its URL query parameter and its bounds.
+
+    kind: "float", "int" (a whole number), "bool", "choice" (one of
+    ``options``) or "rate" (a learning rate on a log scale, stored as its
+    label, e.g. "0.02").
+    """
+
+    key: str
+    label: str
+    default: Any
+    kind: str = "float"
+    low: float | None = None
+    high: float | None = None
+    options: tuple = ()
+    help: str = ""
+
+    def clamp(self, value):
+        """The nearest allowed value."""
+        if self.kind in ("float", "int"):
+            number = min(max(float(value), self.low), self.high)
+            return int(round(number)) if self.kind == "int" else number
+        if self.kind == "rate":
+            return format_rate(min(max(float(value), self.low), self.high), 6)
+        return value
+
+    def from_url(self, raw) -> tuple[Any, str | None]:
+        """(value to use or None to ignore, a notice or None) for a URL value."""
+        text = str(raw).strip()
+        shown = text if len(text) <= 20 else text[:17] + "..."
+        if len(text) > MAX_URL_VALUE:
+            return None, f"`{self.key}` was too long to be a setting and was ignored."
+        if self.kind == "bool":
+            lowered = text.lower()
+            if lowered in ("true", "1", "yes", "on"):
+                return True, None
+            if lowered in ("false", "0", "no", "off"):
+                return False, None
+            return None, f"`{self.key}={shown}` is not true or false and was ignored."
+        if self.kind == "choice":
+            if text in self.options:
+                return text, None
+            return None, f"`{self.key}={shown}` is not one of {', '.join(self.options)} and was ignored."
+        try:
+            number = float(text)
+        except ValueError:
+            return None, f"`{self.key}={shown}` is not a number and was ignored."
+        if not math.isfinite(number):
+            return None, f"`{self.key}={shown}` is not a finite number and was ignored."
+        value = self.clamp(number)
+        numeric = float(value)
+        if numeric != number and not (self.kind == "int" and numeric == round(number)):
+            if self.kind == "rate" and math.isclose(numeric, number, rel_tol=1e-5):
+                return value, None  # only rounded to the label's digits
+            return value, f"`{self.key}={shown}` is outside {self.describe_range()}; using {value}."
+        return value, None
+
+    def describe_range(self) -> str:
+        low, high = self.low, self.high
+        if self.kind == "int":
+            return f"{int(low):,} to {int(high):,}"
+        return f"{low:g} to {high:g}"
+
+
+def _settings(*items: Setting) -> dict[str, Setting]:
+    return {s.key: s for s in items}
+
+
+# --- the data, shared by every page (sidebar) --------------------------------------
+
+DATA = _settings(
+    Setting("n", "Points n", 50, "int", 2, lrcore.data.MAX_POINTS,
+            help="How many points to draw (2 to 1,000,000). The MSE engine costs the same for any n."),
+    Setting("w", "True slope w", 2.0, "float", -100.0, 100.0, help="The slope of the line the points are drawn around."),
+    Setting("b", "True intercept b", 1.0, "float", -100.0, 100.0, help="Where that line crosses x = 0."),
+    Setting("noise", "Noise", 1.0, "float", 0.0, 100.0, help="Standard deviation of the scatter around the true line."),
+    Setting("x_min", "x from", 0.0, "float", -10_000.0, 10_000.0, help="The smallest x a point can have."),
+    Setting("x_max", "x to", 10.0, "float", -10_000.0, 10_000.0, help="The largest x a point can have."),
+    Setting("outliers", "Outlier fraction", 0.0, "float", 0.0, 0.5,
+            help="A share of the points lifted far above the line, to see how the loss reacts."),
+    Setting("seed", "Seed", 0, "int", 0, 2**31 - 1, help="The same seed always draws the same points."),
+    Setting("std", "Standardize x", False, "bool",
+            help="Rescale x to mean 0 and standard deviation 1: the loss bowl becomes round, "
+            "so one learning rate suits both w and b."),
+)
+
+# --- the Data page's gradient-descent fit ------------------------------------------
+
+FIT = _settings(
+    Setting("fit_lr", "Learning rate", format_rate(0.02), "rate", LR_MIN, LR_MAX,
+            options=_log_grid(LR_MIN, LR_MAX),
+            help="How far each step moves against the gradient (log scale, 1e-6 to 10)."),
+    Setting("fit_steps", "Steps", 200, "int", 1, 5000, help="How many gradient-descent updates to run."),
+    Setting("fit_w0", "Start w0", 0.0, "float", -100.0, 100.0, help="The slope of the first guess."),
+    Setting("fit_b0", "Start b0", 0.0, "float", -100.0, 100.0, help="The intercept of the first guess."),
+)
+
+#: Every setting bound to the URL, by key.
+ALL = {**DATA, **FIT}
+
+
+@dataclass(frozen=True)
+class DataSettings:
+    """The made data's parameters (``make_data``'s arguments) and ``std``."""
+
+    n: int = DATA["n"].default
+    w: float = DATA["w"].default
+    b: float = DATA["b"].default
+    noise: float = DATA["noise"].default
+    x_min: float = DATA["x_min"].default
+    x_max: float = DATA["x_max"].default
+    outliers: float = DATA["outliers"].default
+    seed: int = DATA["seed"].default
+    std: bool = DATA["std"].default
+
+    def recipe(self) -> dict:
+        """``make_data``'s keyword arguments."""
+        return {f.name: getattr(self, f.name) for f in fields(self) if f.name != "std"}
+
+    def key(self) -> tuple:
+        """The settings as a plain tuple, for cache keys."""
+        return tuple(getattr(self, f.name) for f in fields(self))
+
+
+@dataclass(frozen=True)
+class FitSettings:
+    """The Data page's run: one learning rate from a start, for some steps."""
+
+    lr: float = float(FIT["fit_lr"].default)
+    steps: int = FIT["fit_steps"].default
+    w0: float = FIT["fit_w0"].default
+    b0: float = FIT["fit_b0"].default
+
+
+def x_range_fixed(x_min: float, x_max: float) -> tuple[float, float, str | None]:
+    """An x range with x_min < x_max, and a notice if it had to be mended."""
+    if x_min < x_max:
+        return x_min, x_max, None
+    if x_min > x_max:
+        return x_max, x_min, f"x from ({x_min:g}) was above x to ({x_max:g}): the two were swapped."
+    return x_min, x_min + 1.0, f"x from and x to were both {x_min:g}: x to is taken as {x_min + 1:g}."
