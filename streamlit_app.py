@@ -5,39 +5,60 @@ import pandas as pd
 import streamlit as st
 
 import lrcore
+from ui import charts, controls
 
 st.set_page_config(page_title="Learning-Rate Explorer", page_icon="📉", layout="wide")
+
+current = controls.current_data()
+controls.share_and_reset({}, current.source)
 
 st.title("Learning-Rate Explorer")
 st.markdown(
     """
-Fit a line `y = w*x + b` to points by making the **mean squared error** small.
-Guessing `w` and `b` at random takes forever, so follow the **gradient**: it
-points uphill, and a step against it lowers the loss. The **learning rate**
-scales each step. Too small, and the line crawls toward the best fit; too
-big, and it overshoots, bounces around the minimum or flies off. Decaying the
-learning rate as you go lets the steps settle into the minimum.
+Fit a straight line `y = w*x + b` to a cloud of points. A guess for `w` and `b` is a line:
+the **red line**. The best line, the one we are looking for, is the **green line**.
+
+How wrong is a guess? The **loss** says: the mean of the squared vertical distances from the
+points to the line (the mean squared error). Guessing `w` and `b` at random takes forever, so
+follow the **gradient** instead: it points uphill on the loss, and a step against it lowers the loss.
+
+The **learning rate** scales each step. Too small, and the red line crawls toward the green one.
+Too big, and it **overshoots**: it jumps past the minimum, bounces around it, and past a
+threshold flies off and diverges. **Decaying** the learning rate as you go lets the steps settle
+into the minimum.
 """
 )
+controls.show_notices()
 
-data = lrcore.make_data(seed=0)
-c = lrcore.theory.curvature(data)
-choices = {
-    "too small (0.05 × optimal)": 0.05 * c.lr_optimal,
-    "optimal": c.lr_optimal,
-    "bouncing (0.99 × edge)": 0.99 * c.lr_max_stable,
-    "diverging (1.05 × edge)": 1.05 * c.lr_max_stable,
-}
-traj = lrcore.run(data, list(choices.values()), steps=100)
-steps = np.arange(traj.steps + 1)
-curves = pd.concat(
-    pd.DataFrame({"step": steps, "run": name, "loss": row}) for name, row in zip(choices, traj.loss)
+st.subheader("See it")
+st.page_link(
+    "pages/1_Data.py",
+    label="**Data**: the points, the best fit, and the red line walking to it",
+    icon=":material/scatter_plot:",
 )
-curves = curves[np.isfinite(curves["loss"])]  # a diverged run ends where it blew up
-st.subheader("Four learning rates on the same 50 points")
 st.caption(
-    f"Here the optimal rate is {c.lr_optimal:.4g} and the edge of divergence "
-    f"`2/λ_max` is {c.lr_max_stable:.4g}. Loss of each run against the step "
-    "(a diverging run stops where its loss blew up)."
+    "Make points or upload a CSV, pick a learning rate, and replay gradient descent step by step. "
+    "The dataset settings in the sidebar travel with you to every page and into the link."
 )
-st.line_chart(curves, x="step", y="loss", color="run", x_label="step", y_label="mean squared error")
+
+data = current.data
+c = lrcore.theory.curvature(data)
+rates = {
+    "too small: 0.1/λmax": 0.1 * c.lr_monotone,
+    "no overshoot: 1/λmax": c.lr_monotone,
+    "overshoots, bounces in: 1.9/λmax": 0.95 * c.lr_max_stable,
+    "diverges: 2.1/λmax": 1.05 * c.lr_max_stable,
+}
+traj = lrcore.run(data, list(rates.values()), steps=300)
+steps = np.arange(traj.steps + 1)
+curves = pd.concat(  # the gap to the best fit's loss shows how fast each run closes in
+    pd.DataFrame({"run": name, "step": steps, "loss": row - c.min_loss}) for name, row in zip(rates, traj.loss)
+)
+st.subheader("Four learning rates on the same points")
+st.caption(
+    f"On the current data the steepest curvature of the loss, λmax, is {c.lambda_max:.4g}, so the "
+    f"edge of divergence 2/λmax is {c.lr_max_stable:.4g}. Below 1/λmax no step overshoots; between "
+    "1/λmax and 2/λmax the steps overshoot but the bounces shrink; above 2/λmax they grow. "
+    "A diverging run stops where its loss blew up."
+)
+st.altair_chart(charts.lesson_chart(curves, "loss above the best fit's (log scale)"), width="stretch")
