@@ -1,5 +1,6 @@
 """The home page under Streamlit's AppTest."""
 
+import json
 import pathlib
 
 from streamlit.testing.v1 import AppTest
@@ -11,7 +12,9 @@ def test_home_page_runs_and_explains_the_lesson():
     at = AppTest.from_file(str(ROOT / "streamlit_app.py"), default_timeout=30).run()
     assert not at.exception
     text = " ".join(m.value for m in at.markdown)
-    for word in ("gradient", "learning rate", "overshoots", "Decaying"):
-        assert word in text
+    for words in ("red line", "green line", "loss", "gradient", "learning rate", "overshoots", "Decaying"):
+        assert words in text
     (chart,) = at.get("vega_lite_chart")
-    assert '"loss"' in chart.proto.spec
+    spec = json.loads(chart.proto.spec)
+    assert spec["encoding"]["y"]["scale"]["type"] == "log"
+    assert len(at.get("page_link")) >= 1

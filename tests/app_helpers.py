@@ -1,0 +1,65 @@
+"""Helpers for testing pages with Streamlit's AppTest."""
+
+import io
+import json
+import pathlib
+
+import pandas as pd
+import pyarrow as pa
+from streamlit.testing.v1 import AppTest
+
+ROOT = pathlib.Path(__file__).resolve().parents[1]
+HOME = "streamlit_app.py"
+PAGE_FILES = [HOME] + sorted(str(p.relative_to(ROOT)) for p in (ROOT / "pages").glob("*.py"))
+
+
+def open_page(page: str = HOME, query: dict | None = None, session: dict | None = None) -> AppTest:
+    """Run ``page`` (a path relative to the repo root) as the app would: from
+    the entry point, with the given URL query and session state."""
+    at = AppTest.from_file(str(ROOT / HOME), default_timeout=60)
+    for key, value in (query or {}).items():
+        at.query_params[key] = value
+    for key, value in (session or {}).items():
+        at.session_state[key] = value
+    if page != HOME:
+        at.switch_page(page)
+    return at.run()
+
+
+def charts(at: AppTest) -> list:
+    return list(at.get("vega_lite_chart"))
+
+
+def spec(chart) -> dict:
+    return json.loads(chart.proto.spec)
+
+
+def datasets(chart) -> dict[str, pd.DataFrame]:
+    """The chart's data, by dataset name (Streamlit sends them as Arrow)."""
+    out = {}
+    for named in chart.proto.datasets:
+        table = pa.ipc.open_stream(io.BytesIO(named.data.data)).read_all()
+        out[named.name] = table.to_pandas()
+    return out
+
+
+def all_numbers_finite(chart) -> bool:
+    """No NaN or inf anywhere in the chart's data or spec."""
+    text = chart.proto.spec
+    if "NaN" in text or "Infinity" in text:
+        return False
+    for frame in datasets(chart).values():
+        numeric = frame.select_dtypes("number")
+        if not numeric.apply(lambda c: c.map(lambda v: pd.isna(v) or abs(v) == float("inf"))).to_numpy().sum() == 0:
+            return False
+    return True
+
+
+def texts(at: AppTest) -> str:
+    """Every piece of text the page shows, joined."""
+    parts = []
+    for kind in ("markdown", "caption", "info", "error", "warning", "success", "title", "subheader", "header"):
+        parts += [str(e.value) for e in at.get(kind)]
+    for metric in at.get("metric"):
+        parts.append(f"{metric.label}: {metric.value}")
+    return "\n".join(parts)

@@ -1,0 +1,205 @@
+"""The Data page under AppTest: defaults, extremes, interactions, uploads."""
+
+import numpy as np
+import pytest
+
+import lrcore
+from app_helpers import all_numbers_finite, charts, datasets, open_page, spec, texts
+from ui import controls, state
+
+DATA_PAGE = "pages/1_Data.py"
+
+
+def frames_of(at):
+    """The guess's frames (step, w, b, loss) sent with the fit chart."""
+    (chart,) = charts(at)
+    for frame in datasets(chart).values():
+        if {"step", "w", "b", "loss", "y0"} <= set(frame.columns):
+            return frame
+    raise AssertionError("no frames in the chart")
+
+
+def test_defaults_run_and_show_the_fit():
+    at = open_page(DATA_PAGE)
+    assert not at.exception
+    (chart,) = charts(at)
+    assert all_numbers_finite(chart)
+    frames = frames_of(at)
+    assert frames["step"].iloc[0] == 0 and frames["step"].iloc[-1] == state.FIT["fit_steps"].default
+    # the first frame is the start, the last is close to the best fit
+    data = lrcore.make_data()
+    best = lrcore.theory.curvature(data).minimizer
+    assert (frames["w"].iloc[0], frames["b"].iloc[0]) == (0.0, 0.0)
+    assert abs(frames["w"].iloc[-1] - best[0]) < 0.1
+    # the scrubber: a range input bound to the step parameter
+    params = spec(chart)["params"]
+    assert params[0]["name"] == "step" and params[0]["bind"]["input"] == "range"
+    metrics = {m.label: m.value for m in at.get("metric")}
+    assert metrics["Points n"] == "50"
+    assert metrics["Condition number"] == f"{lrcore.theory.curvature(data).condition_number:.3g}"
+
+
+def test_changing_the_learning_rate_changes_the_frames():
+    at = open_page(DATA_PAGE)
+    before = frames_of(at)
+    at.select_slider(key="fit_lr").set_value("0.005").run()
+    after = frames_of(at)
+    assert not at.exception
+    assert not np.allclose(before["w"].to_numpy()[1:5], after["w"].to_numpy()[1:5])
+    # gradient descent's first step by hand: w1 = w0 - lr * dL/dw at the start
+    data = lrcore.make_data()
+    gw, _ = lrcore.losses.get("mse").grad(data, 0.0, 0.0)
+    assert after["w"].iloc[1] == pytest.approx(-0.005 * gw)
+
+
+def test_theory_buttons_set_the_exact_rates():
+    at = open_page(DATA_PAGE)
+    c = lrcore.theory.curvature(lrcore.make_data())
+    at.button(key="fit_set_optimal").click().run()
+    assert float(at.select_slider(key="fit_lr").value) == pytest.approx(c.lr_optimal, rel=1e-5)
+    assert "Diverged" not in texts(at)
+    at.button(key="fit_set_edge").click().run()
+    assert float(at.select_slider(key="fit_lr").value) == pytest.approx(c.lr_max_stable, rel=1e-5)
+    assert "bounce around the minimum without getting closer" in texts(at) or "zig-zag" in texts(at)
+
+
+def test_a_diverging_run_is_drawn_to_its_last_finite_step_and_labelled():
+    at = open_page(DATA_PAGE, session={"fit_lr": "0.05"})
+    assert not at.exception
+    (chart,) = charts(at)
+    assert all_numbers_finite(chart)
+    traj = lrcore.run(lrcore.make_data(), 0.05, steps=200)
+    k = int(traj.diverged_at[0])
+    assert f"Diverged at step {k}" in texts(at)
+    assert f"diverged at step {k}" in chart.proto.spec
+    assert frames_of(at)["step"].max() <= k - 1
+    assert {m.label: m.value for m in at.get("metric")}["Loss of the guess"] == "diverged"
+
+
+def test_standardize_changes_the_curvature_shown():
+    at = open_page(DATA_PAGE)
+    before = {m.label: m.value for m in at.get("metric")}["Condition number"]
+    at.toggle(key="std").set_value(True).run()
+    after = {m.label: m.value for m in at.get("metric")}["Condition number"]
+    assert before != after and float(after) == pytest.approx(1.0, abs=0.01)
+
+
+def test_dataset_settings_change_the_points():
+    at = open_page(DATA_PAGE)
+    at.number_input(key="n").set_value(300.0).run()
+    assert {m.label: m.value for m in at.get("metric")}["Points n"] == "300"
+    at.number_input(key="w").set_value(-4.0).run()
+    best_w = lrcore.theory.curvature(lrcore.make_data(n=300, w=-4.0)).minimizer[0]
+    assert best_w < -3
+
+
+def test_large_n_is_sampled_for_drawing_and_says_so():
+    at = open_page(DATA_PAGE, session={"n": 1_000_000.0})
+    assert not at.exception
+    (chart,) = charts(at)
+    rows = max(len(f) for f in datasets(chart).values())
+    assert rows <= 5000
+    assert "5,000 of the 1,000,000 points" in chart.proto.spec
+
+
+def test_an_uploaded_dataset_is_used_and_a_made_one_can_be_chosen_again():
+    uploaded = lrcore.read_csv(b"x,y\n0,1\n1,3\n2,5.5\n3,7\n")
+    at = open_page(DATA_PAGE, session={controls.UPLOAD: {"name": "mine.csv", "data": uploaded},
+                                       controls.SOURCE: controls.UPLOADED})
+    assert not at.exception
+    assert {m.label: m.value for m in at.get("metric")}["Points n"] == "4"
+    assert "mine.csv" in " ".join(c.value for c in at.get("caption"))
+    at.radio(key=controls.SOURCE).set_value(controls.MADE).run()
+    assert {m.label: m.value for m in at.get("metric")}["Points n"] == "50"
+
+
+class FakeUpload:
+    """What Streamlit hands the upload callback: a named bytes file."""
+
+    def __init__(self, name, content):
+        import io
+
+        self.name = name
+        self._buffer = io.BytesIO(content)
+        self.size = len(content)
+
+    def getvalue(self):
+        return self._buffer.getvalue()
+
+    def read(self, *args):
+        return self._buffer.read(*args)
+
+    def seek(self, *args):
+        return self._buffer.seek(*args)
+
+
+def test_a_bad_upload_keeps_the_previous_dataset_and_says_why(monkeypatch):
+    session = {}
+    monkeypatch.setattr(controls.st, "session_state", session)
+    session["data_upload"] = FakeUpload("good.csv", b"x,y\n0,1\n1,3\n2,5\n")
+    controls.on_upload("data_upload")
+    assert session[controls.UPLOAD]["data"].n == 3 and session[controls.SOURCE] == controls.UPLOADED
+    session["data_upload"] = FakeUpload("bad.csv", b"x,y\n1,2\n2,abc\n")
+    controls.on_upload("data_upload")
+    assert session[controls.UPLOAD]["name"] == "good.csv"  # kept
+    assert "bad.csv" in session[controls.UPLOAD_ERROR] and "row 3" in session[controls.UPLOAD_ERROR]
+
+
+EXTREMES = []
+for spec_ in list(state.DATA.values()) + list(state.FIT.values()):
+    if spec_.kind in ("int", "float"):
+        EXTREMES += [(spec_.key, float(spec_.low)), (spec_.key, float(spec_.high))]
+    elif spec_.kind == "rate":
+        EXTREMES += [(spec_.key, spec_.options[0]), (spec_.key, spec_.options[-1])]
+    elif spec_.kind == "bool":
+        EXTREMES += [(spec_.key, True)]
+
+
+@pytest.mark.parametrize("key, value", EXTREMES, ids=[f"{k}={v}" for k, v in EXTREMES])
+def test_every_setting_at_each_end_of_its_range(key, value):
+    session = {key: value}
+    if key == "n" and value > 1000:
+        session["fit_steps"] = 50.0
+    at = open_page(DATA_PAGE, session=session)
+    assert not at.exception
+    for chart in charts(at):
+        assert all_numbers_finite(chart)
+
+
+def test_all_extremes_at_once():
+    worst = {"n": 2.0, "noise": 100.0, "x_min": -10_000.0, "x_max": 10_000.0, "w": 100.0, "b": -100.0,
+             "outliers": 0.5, "fit_lr": "10", "fit_steps": 5000.0, "fit_w0": -100.0, "fit_b0": 100.0}
+    at = open_page(DATA_PAGE, session=worst)
+    assert not at.exception
+    assert "Diverged at step" in texts(at)
+    for chart in charts(at):
+        assert all_numbers_finite(chart)
+
+
+def test_reset_to_defaults_brings_every_setting_back():
+    at = open_page(DATA_PAGE, session={"n": 500.0, "noise": 7.0, "std": True, "fit_lr": "0.005",
+                                       "fit_steps": 40.0, "fit_w0": 3.0})
+    assert at.number_input(key="n").value == 500
+    at.button(key="reset_defaults").click().run()
+    assert not at.exception
+    for key, spec in {**state.DATA, **state.FIT}.items():
+        widget = {"rate": at.select_slider, "bool": at.toggle}.get(spec.kind, at.number_input)(key=key)
+        assert widget.value == spec.default, key
+
+
+@pytest.mark.parametrize("key, value", [e for e in EXTREMES if e[0] in state.DATA])
+def test_home_page_at_each_end_of_the_data_ranges(key, value):
+    at = open_page("streamlit_app.py", session={key: value})
+    assert not at.exception
+    for chart in charts(at):
+        assert all_numbers_finite(chart)
+
+
+def test_the_upload_limit_is_what_the_reader_accepts():
+    import tomllib
+
+    from app_helpers import ROOT
+
+    config = tomllib.loads((ROOT / ".streamlit" / "config.toml").read_text())
+    assert config["server"]["maxUploadSize"] * 2**20 == lrcore.data.MAX_CSV_BYTES
+    assert "port" not in config.get("server", {}) and "address" not in config.get("server", {})
