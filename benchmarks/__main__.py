@@ -160,6 +160,38 @@ def main(argv=None) -> None:
                      "timed on 4 grid rows, extrapolated to 200"))
     print_table("Loss grids", rows)
 
+    # 5. Page reruns under Streamlit's AppTest (after the first run).
+    print_table("Page reruns under AppTest; baseline: the page's first run in a new session (caches shared with earlier rows)",
+                page_rows(repeats))
+
+
+def page_rows(repeats: int) -> list:
+    """Median rerun time of each page at its defaults and at n = 1,000,000."""
+    import logging
+    import pathlib
+
+    from streamlit.testing.v1 import AppTest
+
+    logging.getLogger("streamlit").setLevel(logging.ERROR)
+    root = pathlib.Path(__file__).resolve().parents[1]
+    pages = ["streamlit_app.py"] + sorted(f"pages/{p.name}" for p in (root / "pages").glob("*.py"))
+    rows = []
+    for page in pages:
+        for label, session in (("defaults", {}), ("n = 1,000,000", {"n": 1_000_000.0})):
+            at = AppTest.from_file(str(root / "streamlit_app.py"), default_timeout=120)
+            for key, value in session.items():
+                at.session_state[key] = value
+            if page != "streamlit_app.py":
+                at.switch_page(page)
+            started = time.perf_counter()
+            at.run()
+            first = time.perf_counter() - started
+            seconds = median_seconds(at.run, repeats)
+            status = "no exception" if not at.exception else "EXCEPTION"
+            rows.append((f"{page}, {label}: rerun", seconds, f"{first / seconds:.1f}x", status))
+            rows.append((f"{page}, {label}: first run", first, "1x (baseline)", ""))
+    return rows
+
 
 if __name__ == "__main__":
     main()
