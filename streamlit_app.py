@@ -31,15 +31,8 @@ into the minimum.
 controls.show_notices()
 
 st.subheader("See it")
-st.page_link(
-    "pages/1_Data.py",
-    label="**Data**: the points, the best fit, and the red line walking to it",
-    icon=":material/scatter_plot:",
-)
-st.caption(
-    "Make points or upload a CSV, pick a learning rate, and replay gradient descent step by step. "
-    "The dataset settings in the sidebar travel with you to every page and into the link."
-)
+controls.page_cards()
+st.caption("The dataset settings in the sidebar travel with you to every page and into the link.")
 
 data = current.data
 c = lrcore.theory.curvature(data)

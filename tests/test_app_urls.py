@@ -16,7 +16,7 @@ DATA_PAGE = "pages/1_Data.py"
 def widget_values(at):
     """Every bound setting's widget value on the page, by key."""
     values = {}
-    for kind in ("number_input", "select_slider", "toggle"):
+    for kind in ("number_input", "select_slider", "toggle", "radio"):
         for widget in at.get(kind):
             if widget.key in state.ALL:
                 values[widget.key] = widget.value
@@ -91,9 +91,10 @@ def fuzz_queries(count, seed=0):
         yield {key: rng.choice(KILLERS) for key in chosen}
 
 
-def test_every_killer_value_on_every_bound_key_at_once():
+@pytest.mark.parametrize("page", PAGE_FILES)
+def test_every_killer_value_on_every_bound_key_at_once(page):
     for value in KILLERS:
-        at = open_page(DATA_PAGE, query={key: value for key in state.ALL})
+        at = open_page(page, query={key: value for key in state.ALL})
         assert not at.exception, value
         for key, got in widget_values(at).items():
             assert in_range(key, got), (value, key, got)
@@ -102,8 +103,8 @@ def test_every_killer_value_on_every_bound_key_at_once():
 @pytest.mark.parametrize("seed", range(3))
 def test_random_hostile_links(seed):
     at = None
-    for query in fuzz_queries(12, seed):
-        at = open_page(DATA_PAGE, query=query)
+    for number, query in enumerate(fuzz_queries(12, seed)):
+        at = open_page(PAGE_FILES[number % len(PAGE_FILES)], query=query)
         assert not at.exception, query
         for key, got in widget_values(at).items():
             assert in_range(key, got), (query, key, got)

@@ -192,3 +192,93 @@ def lesson_chart(curves: pd.DataFrame, y_title: str = "loss (log scale)") -> alt
         )
         .properties(height=300)
     )
+
+
+def slice_chart(
+    curve: pd.DataFrame, runs: pd.DataFrame, *, param: str, minimum: tuple[float, float], steps: int,
+    diverged_at: dict, loss_title: str,
+) -> alt.LayerChart:
+    """The loss along one parameter with the gradient steps drawn on it: each
+    step a point joined to the next (the zig-zag), the current step's tangent,
+    one colour per run. A range input ("step") replays the steps in the browser.
+
+    Args:
+        curve: p, loss; the slice over the drawn range.
+        runs: run, step, p, loss, grad; the finite steps of each run.
+        minimum: (p, loss) of the slice's minimum.
+        steps: the number of steps asked for (the scrubber's end).
+        diverged_at: {run: loss column where it diverged, or -1}.
+    """
+    curve = _finite(curve[["p", "loss"]], "p", "loss")
+    runs = _finite(runs[["run", "step", "p", "loss", "grad"]], "p", "loss", "grad").copy()
+    lo, hi = float(curve["p"].min()), float(curve["p"].max())
+    y_lo, y_hi = float(curve["loss"].min()), float(curve["loss"].max())
+    x_scale = alt.Scale(domain=[lo, hi], nice=False)
+    y_scale = alt.Scale(domain=_padded(y_lo, y_hi, 0.05), nice=False)
+    half = (hi - lo) / 12.0
+    runs["t0"], runs["t1"] = runs["p"] - half, runs["p"] + half
+    runs["l0"], runs["l1"] = runs["loss"] - half * runs["grad"], runs["loss"] + half * runs["grad"]
+    names = list(dict.fromkeys(runs["run"]))
+    colors = alt.Scale(domain=names, range=list(RUNS[: len(names)]))
+    step = alt.param(
+        name=STEP_PARAM, value=steps,
+        bind=alt.binding_range(min=0, max=max(steps, 1), step=1, name="Step (drag to replay) "),
+    )
+    x = alt.X("p:Q", scale=x_scale, title=f"{param} (the moving parameter)")
+    y = alt.Y("loss:Q", scale=y_scale, title=loss_title)
+    bowl = alt.Chart(curve).mark_line(color=TRUE, strokeWidth=2, clip=True).encode(x=x, y=y)
+    best = (
+        alt.Chart(pd.DataFrame({"p": [minimum[0]], "loss": [minimum[1]], "label": ["minimum"]}))
+        .mark_point(shape="diamond", size=160, filled=True, color=BEST)
+        .encode(x=x, y=y, tooltip=[alt.Tooltip("p:Q", format=".6g"), alt.Tooltip("loss:Q", format=".6g")])
+    )
+    base = alt.Chart(runs).transform_filter(alt.datum.step <= step)
+    path = base.mark_line(strokeWidth=1.5, clip=True, point=alt.OverlayMarkDef(size=30)).encode(
+        x=x, y=y, order="step:Q", color=alt.Color("run:N", scale=colors, legend=alt.Legend(title=None, orient="top")),
+        tooltip=["run:N", "step:Q", alt.Tooltip("p:Q", format=".6g"), alt.Tooltip("loss:Q", format=".6g"),
+                 alt.Tooltip("grad:Q", format=".4g", title="gradient")],
+    )
+    now = alt.Chart(runs).transform_filter(alt.datum.step == step)
+    current = now.mark_point(size=170, filled=True, clip=True, stroke="white", strokeWidth=1.5).encode(
+        x=x, y=y, color=alt.Color("run:N", scale=colors)
+    )
+    tangent = now.mark_rule(strokeWidth=2, strokeDash=[4, 3], clip=True).encode(
+        x=alt.X("t0:Q", scale=x_scale), x2="t1:Q", y=alt.Y("l0:Q", scale=y_scale), y2="l1:Q",
+        color=alt.Color("run:N", scale=colors),
+    )
+    layers = [bowl, best, path, tangent, current]
+    ends = []
+    for name, column in diverged_at.items():
+        rows = runs[runs["run"] == name]
+        if column >= 0 and len(rows):
+            ends.append(rows.iloc[[-1]].assign(label=f"diverged at step {column}"))
+    if ends:
+        layers.append(
+            alt.Chart(pd.concat(ends)).mark_text(dy=-14, fontWeight="bold", clip=True)
+            .encode(x=x, y=y, text="label:N", color=alt.Color("run:N", scale=colors))
+        )
+    return alt.layer(*layers).add_params(step).properties(height=420)
+
+
+def loss_curves(runs: pd.DataFrame, floor: float, y_title: str) -> alt.Chart:
+    """Each run's loss above ``floor`` against the step (log scale).
+
+    Args:
+        runs: run, step, loss (finite rows; gaps <= 0 are left out of the log axis).
+    """
+    data = runs[["run", "step", "loss"]].assign(gap=runs["loss"] - floor)
+    data = _finite(data, "gap")
+    data = data[data["gap"] > 0]
+    names = list(dict.fromkeys(runs["run"]))
+    return (
+        alt.Chart(data)
+        .mark_line(strokeWidth=2, point=len(data) <= 120)
+        .encode(
+            x=alt.X("step:Q", title="step"),
+            y=alt.Y("gap:Q", scale=alt.Scale(type="log"), title=y_title, axis=LOG_AXIS),
+            color=alt.Color("run:N", scale=alt.Scale(domain=names, range=list(RUNS[: len(names)])),
+                            legend=alt.Legend(title=None, orient="top")),
+            tooltip=["run:N", "step:Q", alt.Tooltip("gap:Q", format=".4g", title="loss above the minimum")],
+        )
+        .properties(height=260)
+    )

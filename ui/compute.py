@@ -106,3 +106,75 @@ def csv_bytes(data: lrcore.Dataset) -> bytes:
 def sample_csv() -> bytes:
     """A small example of a file the upload accepts."""
     return csv_bytes(lrcore.make_data(n=20, w=1.5, b=-2.0, noise=0.5, seed=7))
+
+
+# --- the loss slice ----------------------------------------------------------------------
+
+
+@st.cache_data(max_entries=32, show_spinner=False)
+def best_fit(_data: lrcore.Dataset, fingerprint: str, loss: str, delta: float) -> tuple[float, float]:
+    """The (w, b) of the lowest ``loss`` on the data."""
+    return lrcore.losses.get(loss, **_loss_params(loss, delta)).minimizer(_data)
+
+
+def _loss_params(loss: str, delta: float) -> dict:
+    return {"delta": delta} if loss == "huber" else {}
+
+
+@st.cache_data(max_entries=32, show_spinner=False)
+def slice_of(_data: lrcore.Dataset, fingerprint: str, param: str, held: float, loss: str, delta: float):
+    """The slice of the loss along ``param`` (a lrcore.slices.Slice)."""
+    return lrcore.slices.along(_data, param, held, lrcore.losses.get(loss, **_loss_params(loss, delta)))
+
+
+def decay_schedule(kind: str, lr: float, per_step: float):
+    """The decayed rate: exponential lr*(1 - d)**t or inverse time lr/(1 + d*t)."""
+    if kind == "exponential":
+        return lrcore.schedules.exponential_decay(lr, decay_steps=1, decay_rate=max(1.0 - per_step, 1e-12))
+    return lrcore.schedules.inverse_time_decay(lr, decay_steps=1, decay_rate=per_step)
+
+
+@st.cache_data(max_entries=64, show_spinner=False)
+def slice_runs(
+    _data: lrcore.Dataset, fingerprint: str, param: str, held: float, loss: str, delta: float,
+    start: float, lr: float, steps: int, decay: str, decay_rate: float,
+) -> dict:
+    """The constant-rate run along the slice, and the decayed one if asked.
+
+    Returns ``runs``: a DataFrame (run, step, p, loss, grad, lr, update) of the
+    finite steps of each run; ``diverged_at``: {run: column or -1};
+    ``curve``: (p, loss) of the slice over a range that holds the start, the
+    minimum and the visited points (within 20 times the start's distance);
+    ``left_chart``: {run: True if some visited point lies off that range}.
+    """
+    s = slice_of(_data, fingerprint, param, held, loss, delta)
+    names = ["constant rate"]
+    rates = [lr]
+    if decay != "none":
+        names.append(f"{decay} decay")
+        rates.append(decay_schedule(decay, lr, decay_rate))
+    traj = lrcore.slices.run_slice(_data, rates, param=param, held=held, start=start, steps=steps, loss=s.loss)
+    moving = traj.w if param == "w" else traj.b
+    frames, diverged = [], {}
+    for k, name in enumerate(names):  # drawing tables for at most two runs
+        d = int(traj.diverged_at[k])
+        diverged[name] = d
+        last = steps if d < 0 else d - 1
+        p = moving[k, : last + 1]
+        grads = np.asarray(s.grad(_data, p), dtype=float) if p.size else p
+        rate = np.append(traj.lr[k, : last], np.nan)[: p.size]
+        frames.append(pd.DataFrame({
+            "run": name, "step": np.arange(p.size), "p": p, "loss": traj.loss[k, : last + 1],
+            "grad": grads, "lr": rate, "update": -rate * grads,
+        }))
+    runs = pd.concat(frames, ignore_index=True)
+    finite = runs[np.isfinite(runs["p"]) & np.isfinite(runs["loss"])]
+    reach = max(abs(start - s.minimizer), 1e-3) * 20.0
+    near = finite[np.abs(finite["p"] - s.minimizer) <= reach]
+    low = min(start, s.minimizer, float(near["p"].min()) if len(near) else start)
+    high = max(start, s.minimizer, float(near["p"].max()) if len(near) else start)
+    pad = 0.08 * max(high - low, 1e-3)
+    grid = np.linspace(low - pad, high + pad, 301)
+    curve = pd.DataFrame({"p": grid, "loss": np.asarray(s.value(_data, grid), dtype=float)})
+    left = {name: bool((np.abs(group["p"] - s.minimizer) > reach).any()) for name, group in finite.groupby("run")}
+    return {"runs": runs, "diverged_at": diverged, "curve": curve, "left_chart": left}

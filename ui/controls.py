@@ -28,10 +28,15 @@ UPLOAD_ERROR = "upload_error"
 SOURCE = "data_source"
 MADE, UPLOADED = "Made points", "Uploaded CSV"
 
-#: The app's pages: (file, label, icon), in the order the sidebar lists them.
+#: The app's pages: (file, label, icon, what it shows), in the sidebar's order.
 PAGES = (
-    ("streamlit_app.py", "Home", ":material/home:"),
-    ("pages/1_Data.py", "Data", ":material/scatter_plot:"),
+    ("streamlit_app.py", "Home", ":material/home:", "The lesson in a few sentences."),
+    ("pages/1_Data.py", "Data", ":material/scatter_plot:",
+     "The points, the best fit, and the red line walking to it. Make points or upload a CSV, "
+     "pick a learning rate, and replay gradient descent step by step."),
+    ("pages/2_Loss_slice.py", "Loss slice", ":material/show_chart:",
+     "The loss along one parameter, a parabola, with every step drawn on it: crawling, "
+     "bouncing, diverging, and settling when the rate decays. For MSE, MAE and Huber."),
 )
 
 
@@ -39,8 +44,16 @@ def navigation() -> None:
     """The page list at the top of the sidebar (Streamlit's own list would
     call the home page "streamlit app")."""
     with st.sidebar:
-        for path, label, icon in PAGES:
+        for path, label, icon, _ in PAGES:
             st.page_link(path, label=label, icon=icon)
+
+
+def page_cards() -> None:
+    """One link per page with a sentence on what it shows (the home page)."""
+    for path, label, icon, about in PAGES[1:]:
+        with st.container(border=True):
+            st.page_link(path, label=f"**{label}**", icon=icon)
+            st.caption(about)
 
 
 # --- values that arrive in a link ----------------------------------------------------
@@ -107,6 +120,22 @@ def number(spec: Setting, where=st, **kwargs):
         **kwargs,
     )
     return int(round(value)) if whole else float(value)
+
+
+def choice(spec: Setting, where=st, labels: dict | None = None, **kwargs) -> str:
+    """One of a few options, as a horizontal radio."""
+    labels = labels or {}
+    return where.radio(
+        spec.label,
+        list(spec.options),
+        index=list(spec.options).index(spec.default),
+        format_func=lambda option: labels.get(option, option),
+        key=spec.key,
+        help=spec.help,
+        horizontal=True,
+        **BIND,
+        **kwargs,
+    )
 
 
 def toggle(spec: Setting, where=st) -> bool:

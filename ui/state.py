@@ -134,8 +134,32 @@ FIT = _settings(
     Setting("fit_b0", "Start b0", 0.0, "float", -100.0, 100.0, help="The intercept of the first guess."),
 )
 
+# --- the loss-slice page --------------------------------------------------------------
+
+LOSS_NAMES = {"mse": "MSE", "mae": "MAE", "huber": "Huber"}
+
+SLICE = _settings(
+    Setting("slice_param", "Move", "b", "choice", options=("b", "w"),
+            help="The parameter gradient descent moves; the other one is held."),
+    Setting("slice_hold", "Hold the other at", "best fit", "choice", options=("best fit", "a value"),
+            help="The best fit's value of the held parameter, or one you type."),
+    Setting("slice_held", "Held value", 0.0, "float", -100.0, 100.0, help="The held parameter's value."),
+    Setting("slice_loss", "Loss", "mse", "choice", options=tuple(LOSS_NAMES),
+            help="MSE: mean of r²; MAE: mean of |r|; Huber: r²/2 near the line, linear beyond delta."),
+    Setting("slice_delta", "Huber delta", 1.0, "float", 0.01, 100.0,
+            help="Residuals smaller than delta count quadratically, larger ones linearly."),
+    Setting("slice_start", "Start", -4.0, "float", -1000.0, 1000.0, help="Where the first guess is."),
+    Setting("slice_lr", "Learning rate", format_rate(0.3), "rate", LR_MIN, 100.0,
+            options=_log_grid(LR_MIN, 100.0), help="The step size, on a log scale from 1e-6 to 100."),
+    Setting("slice_steps", "Steps", 20, "int", 1, 500, help="How many gradient steps to take."),
+    Setting("slice_decay", "Decay the rate", "none", "choice", options=("none", "exponential", "inverse time"),
+            help="Run the same start again with a shrinking rate, beside the constant one."),
+    Setting("slice_decay_rate", "Decay per step", 0.1, "float", 0.001, 1.0,
+            help="Exponential: lr·(1 − d)^t. Inverse time: lr/(1 + d·t)."),
+)
+
 #: Every setting bound to the URL, by key.
-ALL = {**DATA, **FIT}
+ALL = {**DATA, **FIT, **SLICE}
 
 
 @dataclass(frozen=True)

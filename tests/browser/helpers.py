@@ -93,12 +93,31 @@ def click_and_wait(page, link):
     Waits for the address to become the link's path (Streamlit pushes it once
     the new run has started), then for the run to finish.
     """
-    href = link.evaluate("a => a.href")  # absolute, whatever the attribute holds
-    target = re.sub(r"[?#].*$", "", href)
+    # The link to the home page has href="" (``a.href`` would then be the
+    # current page): resolve the raw attribute against the app's root.
+    href = link.evaluate("a => new URL(a.getAttribute('href') || '/', window.location.origin + '/').href")
+    target = rf"^{re.escape(re.sub(r'[?#].*$', '', href))}/?([?#].*)?$"
     link.click()
-    _expect()(page).to_have_url(re.compile(rf"^{re.escape(target)}/?([?#].*)?$"), timeout=TIMEOUT_MS)
+    wait_for_url(page, target)
     wait_for_app(page)
     return page
+
+
+def current_url(page):
+    """The address bar as the page sees it. Streamlit changes it with the
+    history API, and Playwright's ``page.url`` can lag one page switch behind
+    (seen with Chromium 156), so ask the page itself."""
+    return page.evaluate("() => window.location.href")
+
+
+def wait_for_url(page, pattern, timeout=TIMEOUT_MS):
+    """Wait until the page's own address matches the regular expression ``pattern``."""
+    try:
+        page.wait_for_function(
+            "pattern => new RegExp(pattern).test(window.location.href)", arg=pattern, timeout=timeout
+        )
+    except Exception as error:  # playwright's TimeoutError
+        raise AssertionError(f"the address never matched {pattern!r}: it is {current_url(page)}") from error
 
 
 def assert_no_exception(page, where=""):

@@ -10,6 +10,7 @@ from .helpers import (
     assert_every_chart_drew,
     assert_no_exception,
     click_and_wait,
+    current_url,
     open_page,
     screenshot,
 )
@@ -40,7 +41,7 @@ def _in_app_page_links(page, base_url):
     Each target once: the sidebar's navigation and the home page's cards may
     link to the same page.
     """
-    home = urllib.parse.urlsplit(page.url)
+    home = urllib.parse.urlsplit(current_url(page))
     server = urllib.parse.urlsplit(base_url)
     links, seen = [], set()
     cards = page.get_by_test_id("stPageLink")
