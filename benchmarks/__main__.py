@@ -175,9 +175,16 @@ def page_rows(repeats: int) -> list:
     logging.getLogger("streamlit").setLevel(logging.ERROR)
     root = pathlib.Path(__file__).resolve().parents[1]
     pages = ["streamlit_app.py"] + sorted(f"pages/{p.name}" for p in (root / "pages").glob("*.py"))
+    heavy = {
+        "pages/3_Loss_contour.py": [(
+            "5 runs x 5,000 steps, n = 1,000,000",
+            {"n": 1_000_000.0, "contour_runs": 5.0, "contour_steps": 5000.0, "contour_opt4": "momentum",
+             "contour_opt5": "adam", "contour_guesses": 10_000.0},
+        )],
+    }
     rows = []
     for page in pages:
-        for label, session in (("defaults", {}), ("n = 1,000,000", {"n": 1_000_000.0})):
+        for label, session in [("defaults", {}), ("n = 1,000,000", {"n": 1_000_000.0})] + heavy.get(page, []):
             at = AppTest.from_file(str(root / "streamlit_app.py"), default_timeout=120)
             for key, value in session.items():
                 at.session_state[key] = value

@@ -69,6 +69,9 @@ if loss != "mse":
         icon=":material/info:",
     )
 
+steps, cut = compute.affordable_steps(loss, data.n, 2 if decay != "none" else 1, steps)
+if cut:
+    st.warning(cut, icon=":material/speed:")
 result = compute.slice_runs(data, fingerprint, param, held, loss, delta, start, lr, steps, decay, decay_rate)
 runs, curve = result["runs"], result["curve"]
 loss_title = f"{state.LOSS_NAMES[loss]} with {other} = {held:.4g}"

@@ -118,3 +118,9 @@ def test_all_extremes_at_once_diverge_on_the_chart():
         assert all_numbers_finite(chart)
     labels = [f["label"].tolist() for f in datasets(charts(at)[0]).values() if "label" in f.columns]
     assert any(str(label).startswith("diverged at step") for group in labels for label in group)
+
+
+def test_mae_on_a_million_points_is_cut_to_fit_with_a_notice():
+    at = open_page(PAGE, session={"n": 1_000_000.0, "slice_loss": "mae", "slice_steps": 500.0})
+    assert not at.exception
+    assert "each step reads every point" in texts(at)

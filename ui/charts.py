@@ -282,3 +282,113 @@ def loss_curves(runs: pd.DataFrame, floor: float, y_title: str) -> alt.Chart:
         )
         .properties(height=260)
     )
+
+
+START_PICK = "start_pick"
+
+
+def contour_chart(
+    heat: pd.DataFrame, lines: pd.DataFrame, paths: pd.DataFrame, *, box: tuple, minimum: tuple[float, float],
+    arrows: pd.DataFrame, guesses: pd.DataFrame, names: list[str], steps: int, stride: int,
+) -> alt.LayerChart:
+    """Contour lines of the loss over (w, b) on a light heatmap, the minimum,
+    the Hessian's eigen-directions, random guesses, and every run's path. A
+    range input ("step") moves all runs together in the browser; a click on
+    the map selects a new start (the selection "start_pick").
+
+    Args:
+        heat: w0, w1, b0, b1 (a cell's edges), w, b (its centre), loss; lines:
+            level, path, order, w, b.
+        paths: run, step, w, b, loss; one row every ``stride`` steps, finite.
+        box: (w_lo, w_hi, b_lo, b_hi); minimum: (w, b).
+        arrows: w, b, w2, b2, label; guesses: w, b.
+        names: the runs, in colour order.
+    """
+    x_scale = alt.Scale(domain=[box[0], box[1]], nice=False)
+    y_scale = alt.Scale(domain=[box[2], box[3]], nice=False)
+    x = alt.X("w:Q", scale=x_scale, title="w (slope)")
+    y = alt.Y("b:Q", scale=y_scale, title="b (intercept)")
+    colors = alt.Scale(domain=names, range=list(RUNS[: len(names)]))
+    pick = alt.selection_point(name=START_PICK, on="click", fields=["w", "b"], nearest=True, empty=False)
+    step = alt.param(
+        name=STEP_PARAM, value=steps,
+        bind=alt.binding_range(min=0, max=max(steps, 1), step=stride, name="Step (drag to replay) "),
+    )
+    heat = _finite(heat, "w", "b", "loss")
+    heat = heat[heat["loss"] > 0]
+    cells = (
+        alt.Chart(heat)
+        .mark_rect(opacity=0.45)
+        .encode(
+            x=alt.X("w0:Q", scale=x_scale, title="w (slope)"), x2="w1:Q",
+            y=alt.Y("b0:Q", scale=y_scale, title="b (intercept)"), y2="b1:Q",
+            color=alt.Color("loss:Q", scale=alt.Scale(type="log", scheme="blues"), legend=None),
+        )
+    )
+    targets = (  # invisible points where a click picks the start
+        alt.Chart(heat).mark_point(opacity=0, size=40).encode(x=x, y=y).add_params(pick)
+    )
+    contour = (
+        alt.Chart(_finite(lines, "w", "b"))
+        .mark_line(color="#5b6b7f", strokeWidth=1, clip=True)
+        .encode(x=x, y=y, detail="path:N", order="order:Q",
+                tooltip=[alt.Tooltip("level:Q", format=".4g", title="loss")])
+    )
+    dots = alt.Chart(_finite(guesses, "w", "b")).mark_circle(size=10, color="#9e9e9e", opacity=0.6, clip=True).encode(
+        x=x, y=y
+    )
+    axes = alt.Chart(_finite(arrows, "w", "b", "w2", "b2")).mark_rule(color=BEST, strokeWidth=2.5).encode(
+        x=x, y=y, x2="w2:Q", y2="b2:Q", tooltip=["label:N"]
+    )
+    best = (
+        alt.Chart(pd.DataFrame({"w": [minimum[0]], "b": [minimum[1]]}))
+        .mark_point(shape="cross", size=220, color=BEST, strokeWidth=3)
+        .encode(x=x, y=y)
+    )
+    paths = _finite(paths, "w", "b")
+    walked = (
+        alt.Chart(paths)
+        .transform_filter(alt.datum.step <= step)
+        .mark_line(strokeWidth=2, clip=True, point=alt.OverlayMarkDef(size=12))
+        .encode(x=x, y=y, order="step:Q",
+                color=alt.Color("run:N", scale=colors, legend=alt.Legend(title=None, orient="top", labelLimit=320)),
+                tooltip=["run:N", "step:Q", alt.Tooltip("w:Q", format=".4g"), alt.Tooltip("b:Q", format=".4g"),
+                         alt.Tooltip("loss:Q", format=".4g")])
+    )
+    now = (
+        alt.Chart(paths)
+        .transform_filter(alt.datum.step == step)
+        .mark_point(size=150, filled=True, stroke="white", strokeWidth=1.5, clip=True)
+        .encode(x=x, y=y, color=alt.Color("run:N", scale=colors, legend=None))
+    )
+    return (
+        alt.layer(cells, contour, dots, axes, best, walked, now, targets)
+        .add_params(step)
+        .properties(height=520)
+    )
+
+
+def guess_race(descent: pd.DataFrame, guessing: pd.DataFrame, y_title: str) -> alt.Chart:
+    """Best loss so far against the number of loss evaluations: random
+    guessing against each run of gradient descent (one evaluation a step).
+
+    Args:
+        descent, guessing: run, evaluations, gap (finite, > 0 rows drawn).
+    """
+    data = pd.concat([descent, guessing], ignore_index=True)
+    data = _finite(data, "gap")
+    data = data[data["gap"] > 0]
+    names = list(dict.fromkeys(descent["run"])) + ["random guessing"]
+    palette = list(RUNS[: len(names) - 1]) + ["#9e9e9e"]
+    return (
+        alt.Chart(data)
+        .mark_line(strokeWidth=2)
+        .encode(
+            x=alt.X("evaluations:Q", scale=alt.Scale(type="log"), title="loss evaluations (log scale)", axis=LOG_AXIS),
+            y=alt.Y("gap:Q", scale=alt.Scale(type="log"), title=y_title, axis=LOG_AXIS),
+            color=alt.Color("run:N", scale=alt.Scale(domain=names, range=palette),
+                            legend=alt.Legend(title=None, orient="top")),
+            tooltip=["run:N", "evaluations:Q", alt.Tooltip("gap:Q", format=".4g")],
+        )
+        .properties(height=300)
+    )

@@ -178,3 +178,133 @@ def slice_runs(
     curve = pd.DataFrame({"p": grid, "loss": np.asarray(s.value(_data, grid), dtype=float)})
     left = {name: bool((np.abs(group["p"] - s.minimizer) > reach).any()) for name, group in finite.groupby("run")}
     return {"runs": runs, "diverged_at": diverged, "curve": curve, "left_chart": left}
+
+
+# --- the contour page ------------------------------------------------------------------
+
+
+def optimizer_for(name: str, momentum: float, alpha: float, beta1: float, beta2: float):
+    """The lrcore optimizer a run asks for, with the page's hyperparameters."""
+    opt = lrcore.optimizers
+    return {
+        "gd": lambda: opt.sgd(),
+        "momentum": lambda: opt.sgd(momentum=momentum),
+        "nesterov": lambda: opt.sgd(momentum=max(momentum, 1e-9), nesterov=True),
+        "adagrad": lambda: opt.adagrad(),
+        "rmsprop": lambda: opt.rmsprop(alpha=alpha),
+        "adam": lambda: opt.adam(beta1=beta1, beta2=beta2),
+    }[name]()
+
+
+@st.cache_data(max_entries=32, show_spinner=False)
+def contour_runs(
+    _data: lrcore.Dataset, fingerprint: str, runs: tuple, hyper: tuple, start: tuple, steps: int,
+    batch: int, loss: str, delta: float,
+) -> dict:
+    """Every run from the same start: ``runs`` is ((lr, optimizer name), ...),
+    ``hyper`` (momentum, alpha, beta1, beta2). Runs that share an optimizer
+    are computed together by one lrcore.run.
+
+    Returns ``w``, ``b``, ``loss`` (K, steps+1) and ``diverged_at`` (K,) as
+    plain arrays, in the order of ``runs``.
+    """
+    count = len(runs)
+    w = np.full((count, steps + 1), np.nan)
+    b, losses = w.copy(), w.copy()
+    diverged = np.full(count, -1)
+    loss_fn = lrcore.losses.get(loss, **_loss_params(loss, delta))
+    for name in dict.fromkeys(opt for _, opt in runs):  # at most one run() per optimizer
+        rows = [k for k, (_, opt) in enumerate(runs) if opt == name]
+        traj = lrcore.run(
+            _data, [runs[k][0] for k in rows], steps=steps, start=start, loss=loss_fn,
+            optimizer=optimizer_for(name, *hyper), batch_size=batch or None, seed=0,
+        )
+        w[rows], b[rows], losses[rows], diverged[rows] = traj.w, traj.b, traj.loss, traj.diverged_at
+    return {"w": w, "b": b, "loss": losses, "diverged_at": diverged}
+
+
+def window(center: tuple[float, float], start: tuple[float, float], w: np.ndarray, b: np.ndarray) -> tuple:
+    """A (w_lo, w_hi, b_lo, b_hi) box holding the minimum, the start and the
+    visited points within 3 times the start's distance from the minimum."""
+    reach = 3.0 * max(math.hypot(start[0] - center[0], start[1] - center[1]), 1e-3)
+    ws, bs = [center[0], start[0]], [center[1], start[1]]
+    near = np.isfinite(w) & np.isfinite(b) & (np.hypot(w - center[0], b - center[1]) <= reach)
+    ws += list(w[near].ravel()[:: max(1, near.sum() // 2000)]) if near.any() else []
+    bs += list(b[near].ravel()[:: max(1, near.sum() // 2000)]) if near.any() else []
+    w_lo, w_hi, b_lo, b_hi = min(ws), max(ws), min(bs), max(bs)
+    w_pad = 0.12 * max(w_hi - w_lo, 1e-3)
+    b_pad = 0.12 * max(b_hi - b_lo, 1e-3)
+    return (w_lo - w_pad, w_hi + w_pad, b_lo - b_pad, b_hi + b_pad)
+
+
+@st.cache_data(max_entries=32, show_spinner=False)
+def loss_grid(_data: lrcore.Dataset, fingerprint: str, box: tuple, loss: str, delta: float, size: int = 160):
+    """The loss on a size x size grid over ``box``: (w values, b values, Z[b, w])."""
+    ws = np.linspace(box[0], box[1], size)
+    bs = np.linspace(box[2], box[3], size)
+    grid_w, grid_b = np.meshgrid(ws, bs)
+    z = np.asarray(lrcore.losses.get(loss, **_loss_params(loss, delta)).value(_data, grid_w, grid_b), dtype=float)
+    return ws, bs, z
+
+
+def contour_lines(ws: np.ndarray, bs: np.ndarray, z: np.ndarray, floor: float, count: int = 14) -> pd.DataFrame:
+    """Contour lines of z by contourpy, at levels spaced evenly in log scale
+    above ``floor`` (the minimum loss), so that both the valley floor and the
+    rim show. Returns level, path, order, w, b."""
+    import contourpy
+
+    finite = z[np.isfinite(z)]
+    top = float(finite.max()) if finite.size else floor + 1.0
+    gap_top = max(top - floor, 1e-12)
+    gap_low = max(float(np.percentile(finite, 0.5)) - floor, gap_top * 1e-6) if finite.size else gap_top * 1e-6
+    levels = floor + np.geomspace(gap_low, gap_top, count + 1)[:-1]
+    generator = contourpy.contour_generator(ws, bs, np.where(np.isfinite(z), z, top), line_type="Separate")
+    pieces = []
+    path = 0
+    for level in levels:
+        for line in generator.lines(float(level)):
+            pieces.append(pd.DataFrame({"level": float(level), "path": path, "order": np.arange(len(line)),
+                                        "w": line[:, 0], "b": line[:, 1]}))
+            path += 1
+    if not pieces:
+        return pd.DataFrame({"level": [], "path": [], "order": [], "w": [], "b": []})
+    return pd.concat(pieces, ignore_index=True)
+
+
+#: Point-evaluations one page run may spend on MAE or Huber descent (each
+#: step of each run touches every point): about a second on this machine.
+SAMPLE_BUDGET = 50_000_000
+
+
+def affordable_steps(loss: str, n: int, runs: int, steps: int) -> tuple[int, str | None]:
+    """Steps that fit the budget, and a sentence if they had to be cut. MSE
+    works from the data's moments, so it is never cut."""
+    if loss == "mse":
+        return steps, None
+    most = max(1, SAMPLE_BUDGET // max(1, n * runs))
+    if steps <= most:
+        return steps, None
+    return most, (f"{steps:,} steps of {LOSS_LABEL.get(loss, loss)} on {n:,} points would take long: "
+                  f"each step reads every point. Running {most:,} steps; use fewer points for more.")
+
+
+def affordable_guesses(loss: str, n: int, guesses: int) -> tuple[int, str | None]:
+    """Random guesses that fit the same budget, and a sentence if cut."""
+    if loss == "mse":
+        return guesses, None
+    most = max(1, SAMPLE_BUDGET // max(1, n))
+    if guesses <= most:
+        return guesses, None
+    return most, f"{guesses:,} random guesses on {n:,} points would take long: drawing {most:,}."
+
+
+LOSS_LABEL = {"mse": "MSE", "mae": "MAE", "huber": "Huber"}
+
+
+@st.cache_data(max_entries=16, show_spinner=False)
+def random_guesses(_data: lrcore.Dataset, fingerprint: str, guesses: int, center: tuple, half: tuple,
+                   loss: str, delta: float) -> dict:
+    """lrcore.search.random_search, as plain arrays: w, b, best_so_far."""
+    found = lrcore.search.random_search(_data, guesses=guesses, center=center, half_width=half,
+                                        loss=lrcore.losses.get(loss, **_loss_params(loss, delta)))
+    return {"w": np.asarray(found.w), "b": np.asarray(found.b), "best_so_far": np.asarray(found.best_so_far)}

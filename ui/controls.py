@@ -37,6 +37,9 @@ PAGES = (
     ("pages/2_Loss_slice.py", "Loss slice", ":material/show_chart:",
      "The loss along one parameter, a parabola, with every step drawn on it: crawling, "
      "bouncing, diverging, and settling when the rate decays. For MSE, MAE and Huber."),
+    ("pages/3_Loss_contour.py", "Loss contour", ":material/map:",
+     "The loss over (w, b) as a contour map, with up to five runs across it: learning rates, "
+     "optimizers, a narrow valley and its zig-zag, mini-batch noise, and random guessing."),
 )
 
 
@@ -113,7 +116,7 @@ def number(spec: Setting, where=st, **kwargs):
         max_value=float(spec.high),
         value=float(spec.default),
         step=1.0 if whole else kwargs.pop("step", None),
-        format="%.0f" if whole else kwargs.pop("format", None),
+        format="%.0f" if whole else kwargs.pop("format", spec.format),
         key=spec.key,
         help=spec.help,
         **BIND,

@@ -53,6 +53,7 @@ class Setting:
     high: float | None = None
     options: tuple = ()
     help: str = ""
+    format: str | None = None
 
     def clamp(self, value):
         """The nearest allowed value."""
@@ -158,8 +159,39 @@ SLICE = _settings(
             help="Exponential: lr·(1 − d)^t. Inverse time: lr/(1 + d·t)."),
 )
 
+# --- the contour page --------------------------------------------------------------------
+
+OPTIMIZER_NAMES = {"gd": "gradient descent", "momentum": "momentum", "nesterov": "Nesterov",
+                   "adagrad": "Adagrad", "rmsprop": "RMSprop", "adam": "Adam"}
+MAX_RUNS = 5
+_RUN_RATES = ("0.007", "0.02", "0.03", "0.01", "0.005")
+
+CONTOUR = _settings(
+    Setting("contour_runs", "Runs", 3, "int", 1, MAX_RUNS, help="How many runs to draw, each with its own colour."),
+    *[Setting(f"contour_lr{i}", f"Run {i}: learning rate", _RUN_RATES[i - 1], "rate", LR_MIN, LR_MAX,
+              options=_log_grid(LR_MIN, LR_MAX), help="This run's learning rate (log scale).")
+      for i in range(1, MAX_RUNS + 1)],
+    *[Setting(f"contour_opt{i}", f"Run {i}: optimizer", "gd", "choice", options=tuple(OPTIMIZER_NAMES),
+              help="PyTorch's update rule for this run.") for i in range(1, MAX_RUNS + 1)],
+    Setting("contour_momentum", "Momentum", 0.9, "float", 0.0, 0.99, help="For momentum and Nesterov runs."),
+    Setting("contour_alpha", "RMSprop alpha", 0.99, "float", 0.0, 0.999, help="RMSprop's averaging of g²."),
+    Setting("contour_beta1", "Adam beta1", 0.9, "float", 0.0, 0.999, help="Adam's averaging of g."),
+    Setting("contour_beta2", "Adam beta2", 0.999, "float", 0.0, 0.9999, help="Adam's averaging of g²."),
+    Setting("contour_w0", "Start w0", -2.0, "float", -100.0, 100.0, help="Where every run starts (or click the chart)."),
+    Setting("contour_b0", "Start b0", 8.0, "float", -100.0, 100.0, help="Where every run starts (or click the chart)."),
+    Setting("contour_steps", "Steps", 200, "int", 1, 5000, help="Updates per run."),
+    Setting("contour_batch", "Batch size", 0, "int", 0, 1000,
+            help="0 uses every point each step; a smaller batch draws mini-batches (the same for every run)."),
+    Setting("contour_loss", "Loss", "mse", "choice", options=tuple(LOSS_NAMES), help="The loss drawn and descended."),
+    Setting("contour_delta", "Huber delta", 1.0, "float", 0.01, 100.0, help="Huber's switch from r²/2 to linear."),
+    Setting("contour_tol", "Tolerance", 1e-4, "float", 1e-12, 1.0, format="%.0e",
+            help="A run has arrived when its loss gap to the minimum is this fraction of where it started."),
+    Setting("contour_guesses", "Random guesses", 300, "int", 0, 100_000,
+            help="Guesses drawn at random in a box around the start, to compare with descent."),
+)
+
 #: Every setting bound to the URL, by key.
-ALL = {**DATA, **FIT, **SLICE}
+ALL = {**DATA, **FIT, **SLICE, **CONTOUR}
 
 
 @dataclass(frozen=True)
