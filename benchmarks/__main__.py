@@ -181,6 +181,11 @@ def page_rows(repeats: int) -> list:
             {"n": 1_000_000.0, "contour_runs": 5.0, "contour_steps": 5000.0, "contour_opt4": "momentum",
              "contour_opt5": "adam", "contour_guesses": 10_000.0},
         )],
+        "pages/4_Schedules.py": [(
+            "6 schedules x 2,000 steps",
+            {"sched_pick": ["constant", "step_decay", "exponential_decay", "cosine_decay", "one_cycle",
+                            "reduce_on_plateau"], "sched_steps": 2000.0},
+        )],
     }
     rows = []
     for page in pages:

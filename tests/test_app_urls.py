@@ -16,7 +16,7 @@ DATA_PAGE = "pages/1_Data.py"
 def widget_values(at):
     """Every bound setting's widget value on the page, by key."""
     values = {}
-    for kind in ("number_input", "select_slider", "toggle", "radio"):
+    for kind in ("number_input", "select_slider", "toggle", "radio", "multiselect", "selectbox"):
         for widget in at.get(kind):
             if widget.key in state.ALL:
                 values[widget.key] = widget.value
@@ -31,6 +31,8 @@ def in_range(key, value):
         return spec.low <= float(value) <= spec.high
     if spec.kind == "bool":
         return isinstance(value, bool)
+    if spec.kind == "multi":
+        return len(value) <= state.MAX_SCHEDULES and all(item in spec.options for item in value)
     return value in spec.options
 
 
@@ -42,6 +44,13 @@ def test_a_good_link_restores_the_view():
     assert values["n"] == 120 and values["noise"] == 3.5 and values["std"] is True
     assert values["fit_lr"] == "0.005" and values["fit_steps"] == 300 and values["fit_w0"] == -2
     assert "adjusted" not in texts(at)
+
+
+def test_a_link_with_several_schedules_restores_them_and_drops_unknown_ones():
+    at = open_page("pages/4_Schedules.py", query={"sched_pick": ["cosine_decay", "nonsense", "one_cycle"]})
+    assert not at.exception
+    assert widget_values(at)["sched_pick"] == ["cosine_decay", "one_cycle"]
+    assert "only cosine_decay, one_cycle were understood" in texts(at)
 
 
 def test_a_link_with_a_rate_off_the_grid_keeps_it():

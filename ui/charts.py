@@ -392,3 +392,70 @@ def guess_race(descent: pd.DataFrame, guessing: pd.DataFrame, y_title: str) -> a
         )
         .properties(height=300)
     )
+
+
+def schedules_chart(
+    rates: pd.DataFrame, losses: pd.DataFrame, paths: pd.DataFrame, lines: pd.DataFrame, *,
+    names: list[str], floor: float, log_rates: bool, box: tuple, minimum: tuple[float, float], steps: int,
+    stride: int,
+) -> alt.VConcatChart:
+    """The learning rate against the step, the loss against the step (log,
+    with the best fit's loss as a floor line), and the paths on a small
+    contour map; one colour per schedule, one range input ("step") for all.
+
+    Args:
+        rates: run, step, lr; losses: run, step, loss; paths: run, step, w, b
+            (finite rows; one every ``stride`` steps for paths).
+        lines: contour lines (level, path, order, w, b); box: the map's window.
+    """
+    colors = alt.Scale(domain=names, range=list(RUNS[: len(names)]))
+    color = alt.Color("run:N", scale=colors, legend=alt.Legend(title=None, orient="top", labelLimit=260))
+    step = alt.param(
+        name=STEP_PARAM, value=steps,
+        bind=alt.binding_range(min=0, max=max(steps, 1), step=stride, name="Step (drag to replay) "),
+    )
+    rule = (  # where the scrubber is
+        alt.Chart(pd.DataFrame({"step": np.arange(0, steps + 1, stride)}))
+        .transform_filter(alt.datum.step == step)
+        .mark_rule(color="#888", strokeDash=[3, 3])
+        .encode(x="step:Q")
+    )
+    rates = _finite(rates, "lr")
+    rates = rates[rates["lr"] > 0] if log_rates else rates
+    rate_chart = alt.layer(
+        alt.Chart(rates).mark_line(strokeWidth=2).encode(
+            x=alt.X("step:Q", title="step"),
+            y=alt.Y("lr:Q", title="learning rate" + (" (log scale)" if log_rates else ""),
+                    scale=alt.Scale(type="log" if log_rates else "linear"), axis=LOG_AXIS if log_rates else alt.Axis()),
+            color=color, tooltip=["run:N", "step:Q", alt.Tooltip("lr:Q", format=".4g")],
+        ),
+        rule,
+    ).properties(title="Learning rate", width=420, height=230)
+    losses = _finite(losses, "loss")
+    losses = losses[losses["loss"] > 0]
+    loss_chart = alt.layer(
+        alt.Chart(losses).mark_line(strokeWidth=2).encode(
+            x=alt.X("step:Q", title="step"),
+            y=alt.Y("loss:Q", scale=alt.Scale(type="log"), title="loss on all the points (log scale)", axis=LOG_AXIS),
+            color=color, tooltip=["run:N", "step:Q", alt.Tooltip("loss:Q", format=".4g")],
+        ),
+        alt.Chart(pd.DataFrame({"loss": [floor] if floor > 0 else []})).mark_rule(color=BEST, strokeDash=[6, 4])
+        .encode(y="loss:Q"),
+        rule,
+    ).properties(title="Loss (green: the best fit's)", width=420, height=230)
+    x_scale = alt.Scale(domain=[box[0], box[1]], nice=False)
+    y_scale = alt.Scale(domain=[box[2], box[3]], nice=False)
+    x = alt.X("w:Q", scale=x_scale, title="w")
+    y = alt.Y("b:Q", scale=y_scale, title="b")
+    paths = _finite(paths, "w", "b")
+    contour = alt.layer(
+        alt.Chart(_finite(lines, "w", "b")).mark_line(color="#9aa7b5", strokeWidth=1, clip=True)
+        .encode(x=x, y=y, detail="path:N", order="order:Q"),
+        alt.Chart(pd.DataFrame({"w": [minimum[0]], "b": [minimum[1]]})).mark_point(
+            shape="cross", size=160, color=BEST, strokeWidth=3).encode(x=x, y=y),
+        alt.Chart(paths).transform_filter(alt.datum.step <= step).mark_line(strokeWidth=1.5, clip=True)
+        .encode(x=x, y=y, order="step:Q", color=color),
+        alt.Chart(paths).transform_filter(alt.datum.step == step)
+        .mark_point(size=110, filled=True, stroke="white", clip=True).encode(x=x, y=y, color=alt.Color("run:N", scale=colors, legend=None)),
+    ).properties(title="Paths over (w, b)", width=420, height=300)
+    return alt.vconcat(alt.hconcat(rate_chart, loss_chart), contour).add_params(step)

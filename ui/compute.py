@@ -308,3 +308,54 @@ def random_guesses(_data: lrcore.Dataset, fingerprint: str, guesses: int, center
     found = lrcore.search.random_search(_data, guesses=guesses, center=center, half_width=half,
                                         loss=lrcore.losses.get(loss, **_loss_params(loss, delta)))
     return {"w": np.asarray(found.w), "b": np.asarray(found.b), "best_so_far": np.asarray(found.best_so_far)}
+
+
+# --- the schedules page ------------------------------------------------------------------
+
+
+def build_schedule(name: str, lr: float, steps: int, values: dict):
+    """The lrcore schedule ``name`` at base rate ``lr`` for a run of ``steps``,
+    its lengths taken as fractions of the steps (``values`` by parameter)."""
+    S = lrcore.schedules
+    def length(fraction):
+        return max(1, int(round(fraction * steps)))
+    if name == "constant":
+        return S.constant(lr)
+    if name == "step_decay":
+        return S.step_decay(lr, length(values["every"]), values["gamma"])
+    if name == "multistep_decay":
+        return S.multistep_decay(lr, sorted({length(0.5), max(length(0.75), length(0.5) + 1)}), values["gamma"])
+    if name == "exponential_decay":
+        return S.exponential_decay(lr, steps, values["to"])
+    if name == "inverse_time_decay":
+        return S.inverse_time_decay(lr, length(0.1), values["rate"])
+    if name == "polynomial_decay":
+        return S.polynomial_decay(lr, steps, end_lr=lr / 100, power=values["power"])
+    if name == "cosine_decay":
+        return S.cosine_decay(lr, steps, alpha=values["alpha"])
+    if name == "cosine_restarts":
+        return S.cosine_restarts(lr, length(values["first"]), t_mul=values["t_mul"])
+    if name == "warmup_cosine":
+        warmup = min(length(values["warmup"]), steps - 1)
+        return S.linear_warmup(S.cosine_decay(lr, max(1, steps - warmup)), warmup)
+    if name == "one_cycle":
+        pct = min(max(values["pct_start"], 1.5 / steps), 1 - 1.5 / steps)
+        return S.one_cycle(lr, max(steps, 2), pct_start=pct)
+    if name == "cyclic":
+        return S.cyclic(lr / 10, lr, step_size_up=length(values["up"]))
+    if name == "reduce_on_plateau":
+        return S.reduce_on_plateau(lr, factor=values["factor"], patience=int(values["patience"]))
+    raise ValueError(f"unknown schedule {name!r}")
+
+
+@st.cache_data(max_entries=32, show_spinner=False)
+def schedule_runs(_data: lrcore.Dataset, fingerprint: str, chosen: tuple, lr: float, steps: int, opt: str,
+                  hyper: tuple, loss: str, batch: int) -> dict:
+    """All chosen schedules, run together from (0, 0) on the same mini-batches.
+    ``chosen`` is ((name, ((parameter, value), ...)), ...). Returns the
+    trajectory's arrays: w, b, loss (K, steps+1), lr (K, steps), diverged_at."""
+    schedules = [build_schedule(name, lr, steps, dict(values)) for name, values in chosen]
+    traj = lrcore.run(_data, schedules, steps=steps, start=(0.0, 0.0), loss=loss,
+                      optimizer=optimizer_for(opt, *hyper), batch_size=batch or None, seed=0)
+    return {"w": np.asarray(traj.w), "b": np.asarray(traj.b), "loss": np.asarray(traj.loss),
+            "lr": np.asarray(traj.lr), "diverged_at": np.asarray(traj.diverged_at)}

@@ -40,6 +40,9 @@ PAGES = (
     ("pages/3_Loss_contour.py", "Loss contour", ":material/map:",
      "The loss over (w, b) as a contour map, with up to five runs across it: learning rates, "
      "optimizers, a narrow valley and its zig-zag, mini-batch noise, and random guessing."),
+    ("pages/4_Schedules.py", "Schedules", ":material/timeline:",
+     "Up to six learning-rate schedules side by side on the same problem, the same mini-batches, "
+     "with the Keras and PyTorch code for each."),
 )
 
 
@@ -63,7 +66,10 @@ def page_cards() -> None:
 
 
 def _widget_value(spec: Setting, value):
-    """What the widget itself holds: whole numbers live in float inputs."""
+    """What the widget itself holds: whole numbers live in float inputs, and
+    a multiselect holds a list."""
+    if spec.kind == "multi":
+        return list(value)
     return float(value) if spec.kind == "int" else value
 
 
@@ -80,6 +86,8 @@ def import_url(settings: dict[str, Setting] = state.ALL) -> None:
         spec = settings.get(key)
         if spec is None:
             continue  # not a setting of this app: ignored
+        if spec.kind == "multi":  # a multiselect puts each choice in the URL
+            raw = ",".join(str(item) for item in st.query_params.get_all(key))
         value, notice = spec.from_url(raw)
         if notice:
             notices.append(notice)
@@ -139,6 +147,15 @@ def choice(spec: Setting, where=st, labels: dict | None = None, **kwargs) -> str
         **BIND,
         **kwargs,
     )
+
+
+def multi(spec: Setting, where=st, labels: dict | None = None, most: int | None = None) -> list:
+    """Several of the options, in the order chosen."""
+    labels = labels or {}
+    return list(where.multiselect(
+        spec.label, list(spec.options), default=list(spec.default), format_func=lambda o: labels.get(o, o),
+        key=spec.key, help=spec.help, max_selections=most, **BIND,
+    ))
 
 
 def toggle(spec: Setting, where=st) -> bool:
@@ -243,9 +260,11 @@ def share_link(settings: dict[str, Setting]) -> str:
             value = int(round(value))
         elif spec.kind == "bool":
             value = str(bool(value)).lower()
+        elif spec.kind == "multi":
+            value = list(value)
         params[key] = value
     base = st.context.url or ""
-    return base + ("?" + urlencode(params) if params else "")
+    return base + ("?" + urlencode(params, doseq=True) if params else "")
 
 
 # --- the dataset every page works on ---------------------------------------------------

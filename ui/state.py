@@ -81,6 +81,13 @@ class Setting:
             if text in self.options:
                 return text, None
             return None, f"`{self.key}={shown}` is not one of {', '.join(self.options)} and was ignored."
+        if self.kind == "multi":
+            chosen = [item for item in text.split(",") if item in self.options][:MAX_SCHEDULES]
+            chosen = list(dict.fromkeys(chosen))
+            if not chosen:
+                return None, f"`{self.key}={shown}` names none of the choices and was ignored."
+            return chosen, None if len(chosen) == len(text.split(",")) else \
+                f"`{self.key}`: only {', '.join(chosen)} were understood."
         try:
             number = float(text)
         except ValueError:
@@ -190,8 +197,56 @@ CONTOUR = _settings(
             help="Guesses drawn at random in a box around the start, to compare with descent."),
 )
 
+# --- the schedules page ------------------------------------------------------------------
+
+SCHEDULE_NAMES = {
+    "constant": "constant", "step_decay": "step", "multistep_decay": "multistep",
+    "exponential_decay": "exponential", "inverse_time_decay": "inverse time", "polynomial_decay": "polynomial",
+    "cosine_decay": "cosine", "cosine_restarts": "cosine with restarts", "warmup_cosine": "linear warmup + cosine",
+    "one_cycle": "one-cycle", "cyclic": "cyclic", "reduce_on_plateau": "reduce on plateau",
+}
+MAX_SCHEDULES = 6
+
+#: Each schedule's own settings: (name, parameter, label, default, low, high, kind, help). Lengths are
+#: fractions of the run's steps, so the defaults suit any number of steps.
+_SCHEDULE_PARAMS = [
+    ("step_decay", "every", "Step: every (fraction of steps)", 0.25, 0.01, 1.0, "float", "step_size = every × steps."),
+    ("step_decay", "gamma", "Step: gamma", 0.5, 0.01, 1.0, "float", "The factor at each step."),
+    ("multistep_decay", "gamma", "Multistep: gamma", 0.3, 0.01, 1.0, "float", "The factor at 50% and 75% of the steps."),
+    ("exponential_decay", "to", "Exponential: rate at the end (× lr)", 0.01, 1e-6, 1.0, "float",
+     "decay_steps = steps and decay_rate = this: lr·rate^(t/steps)."),
+    ("inverse_time_decay", "rate", "Inverse time: decay_rate", 1.0, 0.001, 1000.0, "float",
+     "lr/(1 + rate·t/decay_steps), decay_steps = steps/10."),
+    ("polynomial_decay", "power", "Polynomial: power", 1.0, 0.1, 10.0, "float", "end_lr = lr/100 at the last step."),
+    ("cosine_decay", "alpha", "Cosine: alpha", 0.0, 0.0, 1.0, "float", "The floor, as a fraction of lr."),
+    ("cosine_restarts", "first", "Restarts: first period (fraction)", 0.1, 0.01, 1.0, "float",
+     "first_decay_steps = first × steps."),
+    ("cosine_restarts", "t_mul", "Restarts: t_mul", 2.0, 1.0, 5.0, "float", "Each period is t_mul times the last."),
+    ("warmup_cosine", "warmup", "Warmup: length (fraction)", 0.1, 0.01, 0.9, "float", "warmup_steps = warmup × steps."),
+    ("one_cycle", "pct_start", "One-cycle: pct_start", 0.3, 0.05, 0.9, "float", "The share of steps spent rising."),
+    ("cyclic", "up", "Cyclic: half cycle (fraction)", 0.1, 0.01, 0.5, "float", "step_size_up = up × steps."),
+    ("reduce_on_plateau", "factor", "Plateau: factor", 0.5, 0.01, 0.99, "float", "The factor on each plateau."),
+    ("reduce_on_plateau", "patience", "Plateau: patience", 10, 0, 1000, "int", "Steps without improvement tolerated."),
+]
+
+SCHED = _settings(
+    Setting("sched_pick", "Schedules", ("constant", "exponential_decay", "cosine_decay"), "multi",
+            options=tuple(SCHEDULE_NAMES), help="Up to 6 schedules, run side by side from the same start."),
+    Setting("sched_lr", "Base learning rate", format_rate(0.02), "rate", LR_MIN, LR_MAX,
+            options=_log_grid(LR_MIN, LR_MAX), help="The rate every schedule starts from (or peaks at)."),
+    Setting("sched_steps", "Steps", 300, "int", 10, 5000, help="Updates per run."),
+    Setting("sched_opt", "Optimizer", "gd", "choice", options=tuple(OPTIMIZER_NAMES), help="The same for every run."),
+    Setting("sched_loss", "Loss", "mse", "choice", options=tuple(LOSS_NAMES), help="The same for every run."),
+    Setting("sched_batch", "Batch size", 0, "int", 0, 1000, help="0: every point each step; else mini-batches."),
+    Setting("sched_log", "Log scale for the rates", True, "bool", help="Draw the learning rates on a log axis."),
+    *[Setting(f"sched_{name}_{param}", label, default, kind, low, high, help=text)
+      for name, param, label, default, low, high, kind, text in _SCHEDULE_PARAMS],
+)
+SCHEDULE_PARAMS = {name: [f"sched_{name}_{param}" for n, param, *_ in _SCHEDULE_PARAMS if n == name]
+                   for name in SCHEDULE_NAMES}
+
 #: Every setting bound to the URL, by key.
-ALL = {**DATA, **FIT, **SLICE, **CONTOUR}
+ALL = {**DATA, **FIT, **SLICE, **CONTOUR, **SCHED}
 
 
 @dataclass(frozen=True)
