@@ -99,7 +99,14 @@ with st.expander("Each schedule's settings (lengths are fractions of the steps)"
             continue
         for column, key in zip(st.columns(len(keys)), keys):
             # a parameter is named by what follows the schedule's name in its key
-            values.setdefault(name, {})[key[len(f"sched_{name}_"):]] = float(controls.number(S[key], column))
+            spec = S[key]
+            if spec.kind == "bool":
+                value = controls.toggle(spec, column)
+            elif spec.kind == "choice":
+                value = column.selectbox(spec.label, list(spec.options), key=key, help=spec.help, **controls.BIND)
+            else:
+                value = float(controls.number(spec, column))
+            values.setdefault(name, {})[key[len(f"sched_{name}_"):]] = value
 for name in chosen:
     values.setdefault(name, {})
 

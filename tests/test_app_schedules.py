@@ -97,6 +97,14 @@ def test_story_one_cycle_comes_through_where_cosine_diverges():
     {"sched_pick": ["exponential_decay", "polynomial_decay", "inverse_time_decay"], "sched_exponential_decay_to": 1e-6,
      "sched_polynomial_decay_power": 10.0, "sched_inverse_time_decay_rate": 1000.0},
     {"sched_pick": []},
+    {"sched_pick": ["one_cycle", "cyclic", "exponential_decay", "inverse_time_decay", "cosine_restarts",
+                    "multistep_decay"], "sched_steps": 10.0,
+     "sched_one_cycle_three_phase": True, "sched_one_cycle_pct_start": 0.9, "sched_one_cycle_div": 10000.0,
+     "sched_cyclic_mode": "exp_range", "sched_cyclic_gamma": 0.5, "sched_exponential_decay_staircase": True,
+     "sched_inverse_time_decay_staircase": True, "sched_cosine_restarts_m_mul": 0.01,
+     "sched_cosine_restarts_alpha": 1.0, "sched_multistep_decay_first": 0.99, "sched_multistep_decay_second": 0.01},
+    {"sched_pick": ["warmup_cosine", "polynomial_decay", "reduce_on_plateau"], "sched_warmup_cosine_start": 0.01,
+     "sched_warmup_cosine_warmup": 0.9, "sched_polynomial_decay_end": 0.0, "sched_reduce_on_plateau_cooldown": 1000.0},
 ])
 def test_extremes(session):
     at = open_page(PAGE, session=session)

@@ -324,27 +324,37 @@ def build_schedule(name: str, lr: float, steps: int, values: dict):
     if name == "step_decay":
         return S.step_decay(lr, length(values["every"]), values["gamma"])
     if name == "multistep_decay":
-        return S.multistep_decay(lr, sorted({length(0.5), max(length(0.75), length(0.5) + 1)}), values["gamma"])
+        first = length(values["first"])
+        second = max(length(values["second"]), first + 1)
+        return S.multistep_decay(lr, [first, second], values["gamma"])
     if name == "exponential_decay":
+        if values.get("staircase"):  # ten periods, reaching the end rate at the last
+            return S.exponential_decay(lr, length(0.1), values["to"] ** 0.1, staircase=True)
         return S.exponential_decay(lr, steps, values["to"])
     if name == "inverse_time_decay":
-        return S.inverse_time_decay(lr, length(0.1), values["rate"])
+        return S.inverse_time_decay(lr, length(0.1), values["rate"], staircase=bool(values.get("staircase")))
     if name == "polynomial_decay":
-        return S.polynomial_decay(lr, steps, end_lr=lr / 100, power=values["power"])
+        return S.polynomial_decay(lr, steps, end_lr=lr * values["end"], power=values["power"])
     if name == "cosine_decay":
         return S.cosine_decay(lr, steps, alpha=values["alpha"])
     if name == "cosine_restarts":
-        return S.cosine_restarts(lr, length(values["first"]), t_mul=values["t_mul"])
+        return S.cosine_restarts(lr, length(values["first"]), t_mul=values["t_mul"], m_mul=values["m_mul"],
+                                 alpha=values["alpha"])
     if name == "warmup_cosine":
         warmup = min(length(values["warmup"]), steps - 1)
-        return S.linear_warmup(S.cosine_decay(lr, max(1, steps - warmup)), warmup)
+        return S.linear_warmup(S.cosine_decay(lr, max(1, steps - warmup)), warmup, start_factor=values["start"])
     if name == "one_cycle":
-        pct = min(max(values["pct_start"], 1.5 / steps), 1 - 1.5 / steps)
-        return S.one_cycle(lr, max(steps, 2), pct_start=pct)
+        three = bool(values.get("three_phase"))
+        # the phases need at least one whole step each
+        low, high = (1.5 / steps, 1 - 1.5 / steps) if not three else (1.5 / steps, 0.5 - 1.0 / steps)
+        pct = min(max(values["pct_start"], low), high)
+        return S.one_cycle(lr, max(steps, 2), pct_start=pct, div_factor=values["div"], three_phase=three)
     if name == "cyclic":
-        return S.cyclic(lr / 10, lr, step_size_up=length(values["up"]))
+        gamma = min(max(values["gamma"], 1e-12), 1.0)
+        return S.cyclic(lr / 10, lr, step_size_up=length(values["up"]), mode=values["mode"], gamma=gamma)
     if name == "reduce_on_plateau":
-        return S.reduce_on_plateau(lr, factor=values["factor"], patience=int(values["patience"]))
+        return S.reduce_on_plateau(lr, factor=values["factor"], patience=int(values["patience"]),
+                                   cooldown=int(values["cooldown"]))
     raise ValueError(f"unknown schedule {name!r}")
 
 

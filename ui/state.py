@@ -212,22 +212,42 @@ MAX_SCHEDULES = 6
 _SCHEDULE_PARAMS = [
     ("step_decay", "every", "Step: every (fraction of steps)", 0.25, 0.01, 1.0, "float", "step_size = every × steps."),
     ("step_decay", "gamma", "Step: gamma", 0.5, 0.01, 1.0, "float", "The factor at each step."),
-    ("multistep_decay", "gamma", "Multistep: gamma", 0.3, 0.01, 1.0, "float", "The factor at 50% and 75% of the steps."),
+    ("multistep_decay", "first", "Multistep: first milestone (fraction)", 0.5, 0.01, 0.99, "float",
+     "The first milestone, as a fraction of the steps."),
+    ("multistep_decay", "second", "Multistep: second milestone (fraction)", 0.75, 0.01, 0.99, "float",
+     "The second milestone (after the first)."),
+    ("multistep_decay", "gamma", "Multistep: gamma", 0.3, 0.01, 1.0, "float", "The factor at each milestone."),
     ("exponential_decay", "to", "Exponential: rate at the end (× lr)", 0.01, 1e-6, 1.0, "float",
      "decay_steps = steps and decay_rate = this: lr·rate^(t/steps)."),
+    ("exponential_decay", "staircase", "Exponential: staircase", False, None, None, "bool",
+     "Decay in whole periods (with decay_steps = steps/10)."),
     ("inverse_time_decay", "rate", "Inverse time: decay_rate", 1.0, 0.001, 1000.0, "float",
      "lr/(1 + rate·t/decay_steps), decay_steps = steps/10."),
-    ("polynomial_decay", "power", "Polynomial: power", 1.0, 0.1, 10.0, "float", "end_lr = lr/100 at the last step."),
+    ("inverse_time_decay", "staircase", "Inverse time: staircase", False, None, None, "bool",
+     "Decay in whole periods of decay_steps."),
+    ("polynomial_decay", "power", "Polynomial: power", 1.0, 0.1, 10.0, "float", "The curve's power."),
+    ("polynomial_decay", "end", "Polynomial: end rate (× lr)", 0.01, 0.0, 1.0, "float", "end_lr = end × lr."),
     ("cosine_decay", "alpha", "Cosine: alpha", 0.0, 0.0, 1.0, "float", "The floor, as a fraction of lr."),
     ("cosine_restarts", "first", "Restarts: first period (fraction)", 0.1, 0.01, 1.0, "float",
      "first_decay_steps = first × steps."),
     ("cosine_restarts", "t_mul", "Restarts: t_mul", 2.0, 1.0, 5.0, "float", "Each period is t_mul times the last."),
+    ("cosine_restarts", "m_mul", "Restarts: m_mul", 1.0, 0.01, 1.0, "float", "Each peak is m_mul times the last."),
+    ("cosine_restarts", "alpha", "Restarts: alpha", 0.0, 0.0, 1.0, "float", "The floor, as a fraction of lr."),
     ("warmup_cosine", "warmup", "Warmup: length (fraction)", 0.1, 0.01, 0.9, "float", "warmup_steps = warmup × steps."),
+    ("warmup_cosine", "start", "Warmup: start_factor", 1 / 3, 0.01, 1.0, "float", "The first step's share of lr."),
     ("one_cycle", "pct_start", "One-cycle: pct_start", 0.3, 0.05, 0.9, "float", "The share of steps spent rising."),
+    ("one_cycle", "div", "One-cycle: div_factor", 25.0, 1.0, 1e4, "float", "It starts at max_lr/div_factor."),
+    ("one_cycle", "three_phase", "One-cycle: three phases", False, None, None, "bool",
+     "Up, back down to the start, then to the minimum."),
     ("cyclic", "up", "Cyclic: half cycle (fraction)", 0.1, 0.01, 0.5, "float", "step_size_up = up × steps."),
+    ("cyclic", "mode", "Cyclic: mode", "triangular", None, None, "choice",
+     "triangular; triangular2 halves the height each cycle; exp_range scales it by gamma^step."),
+    ("cyclic", "gamma", "Cyclic: gamma (exp_range)", 0.999, 0.5, 1.0, "float", "exp_range's factor per step."),
     ("reduce_on_plateau", "factor", "Plateau: factor", 0.5, 0.01, 0.99, "float", "The factor on each plateau."),
     ("reduce_on_plateau", "patience", "Plateau: patience", 10, 0, 1000, "int", "Steps without improvement tolerated."),
+    ("reduce_on_plateau", "cooldown", "Plateau: cooldown", 0, 0, 1000, "int", "Steps to wait after a reduction."),
 ]
+_CHOICES = {("cyclic", "mode"): ("triangular", "triangular2", "exp_range")}
 
 SCHED = _settings(
     Setting("sched_pick", "Schedules", ("constant", "exponential_decay", "cosine_decay"), "multi",
@@ -239,7 +259,8 @@ SCHED = _settings(
     Setting("sched_loss", "Loss", "mse", "choice", options=tuple(LOSS_NAMES), help="The same for every run."),
     Setting("sched_batch", "Batch size", 0, "int", 0, 1000, help="0: every point each step; else mini-batches."),
     Setting("sched_log", "Log scale for the rates", True, "bool", help="Draw the learning rates on a log axis."),
-    *[Setting(f"sched_{name}_{param}", label, default, kind, low, high, help=text)
+    *[Setting(f"sched_{name}_{param}", label, default, kind, low, high,
+              options=_CHOICES.get((name, param), ()), help=text)
       for name, param, label, default, low, high, kind, text in _SCHEDULE_PARAMS],
 )
 SCHEDULE_PARAMS = {name: [f"sched_{name}_{param}" for n, param, *_ in _SCHEDULE_PARAMS if n == name]
