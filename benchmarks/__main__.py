@@ -181,6 +181,10 @@ def page_rows(repeats: int) -> list:
             {"n": 1_000_000.0, "contour_runs": 5.0, "contour_steps": 5000.0, "contour_opt4": "momentum",
              "contour_opt5": "adam", "contour_guesses": 10_000.0},
         )],
+        "pages/5_LR_finder.py": [(
+            "2,000 rates x 2,000 steps, n = 1,000,000",
+            {"n": 1_000_000.0, "finder_rates": 2000.0, "finder_steps": 2000.0},
+        )],
         "pages/4_Schedules.py": [(
             "6 schedules x 2,000 steps",
             {"sched_pick": ["constant", "step_decay", "exponential_decay", "cosine_decay", "one_cycle",

@@ -459,3 +459,69 @@ def schedules_chart(
         .mark_point(size=110, filled=True, stroke="white", clip=True).encode(x=x, y=y, color=alt.Color("run:N", scale=colors, legend=None)),
     ).properties(title="Paths over (w, b)", width=420, height=300)
     return alt.vconcat(alt.hconcat(rate_chart, loss_chart), contour).add_params(step)
+
+
+def stability_chart(sweep: pd.DataFrame, rules: pd.DataFrame, regions: pd.DataFrame, steps: int) -> alt.VConcatChart:
+    """Final loss gap and steps to the tolerance against the learning rate
+    (log axes), with the theory's rates as labelled rules and the regimes
+    shaded.
+
+    Args:
+        sweep: lr, final_gap, steps_to_tol, diverged_at (NaN/inf rows are left out per chart).
+        rules: lr, label; regions: start, end, regime.
+    """
+    x_scale = alt.Scale(type="log", domain=[float(sweep["lr"].min()), float(sweep["lr"].max())], nice=False)
+    x = alt.X("lr:Q", scale=x_scale, title="learning rate (log scale)", axis=LOG_AXIS)
+    shade = alt.Chart(regions).mark_rect(opacity=0.18).encode(
+        x=alt.X("start:Q", scale=x_scale), x2="end:Q",
+        color=alt.Color("regime:N", scale=alt.Scale(
+            domain=["too slow", "monotone", "oscillating", "diverging"],
+            range=["#9e9e9e", BEST, "#ff7f0e", GUESS]), legend=alt.Legend(title=None, orient="top")),
+    )
+    lines = alt.Chart(rules).mark_rule(strokeWidth=1.5, strokeDash=[5, 3], color="#333").encode(x=x)
+    labels = alt.Chart(rules).mark_text(angle=270, align="left", dx=4, dy=-4, fontSize=11, color="#333").encode(
+        x=x, y=alt.value(4), text="label:N")
+    gaps = _finite(sweep[["lr", "final_gap"]], "lr", "final_gap")
+    gaps = gaps[gaps["final_gap"] > 0]
+    top = alt.layer(
+        shade, lines, labels,
+        alt.Chart(gaps).mark_line(color=POINTS, strokeWidth=2, point=alt.OverlayMarkDef(size=12)).encode(
+            x=x, y=alt.Y("final_gap:Q", scale=alt.Scale(type="log"), axis=LOG_AXIS,
+                         title=f"loss above the minimum after {steps} steps"),
+            tooltip=[alt.Tooltip("lr:Q", format=".4g"), alt.Tooltip("final_gap:Q", format=".3g")]),
+    ).properties(title="Where each rate ends up (a run that diverged: at its last finite step)", height=260,
+                 width=720)
+    arrived = _finite(sweep[["lr", "steps_to_tol"]], "lr", "steps_to_tol")
+    bottom = alt.layer(
+        shade, lines,
+        alt.Chart(arrived).mark_line(color=POINTS, strokeWidth=2, point=alt.OverlayMarkDef(size=12)).encode(
+            x=x, y=alt.Y("steps_to_tol:Q", title="steps to reach the tolerance"),
+            tooltip=[alt.Tooltip("lr:Q", format=".4g"), "steps_to_tol:Q"]),
+    ).properties(title="How many steps each rate needs", height=220, width=720)
+    return alt.vconcat(top, bottom).resolve_scale(color="shared")
+
+
+def range_test_chart(points: pd.DataFrame, marks: pd.DataFrame, truth: pd.DataFrame) -> alt.LayerChart:
+    """The range test's raw and smoothed loss against the rate (log axes),
+    fastai's suggestions marked, the theory's rates as grey rules.
+
+    Args:
+        points: lr, loss, kind ("raw" or "smoothed"); marks: lr, label
+            (the suggestions); truth: lr, label (the theory's).
+    """
+    points = _finite(points, "lr", "loss")
+    points = points[points["loss"] > 0]
+    x = alt.X("lr:Q", scale=alt.Scale(type="log"), title="learning rate (log scale)", axis=LOG_AXIS)
+    curves = alt.Chart(points).mark_line(strokeWidth=2).encode(
+        x=x, y=alt.Y("loss:Q", scale=alt.Scale(type="log"), title="loss (log scale)", axis=LOG_AXIS),
+        color=alt.Color("kind:N", scale=alt.Scale(domain=["raw", "smoothed"], range=["#b0bec5", POINTS]),
+                        legend=alt.Legend(title=None, orient="top")),
+        tooltip=[alt.Tooltip("lr:Q", format=".4g"), alt.Tooltip("loss:Q", format=".4g"), "kind:N"],
+    )
+    marks = _finite(marks, "lr")
+    suggested = alt.Chart(marks).mark_rule(color=GUESS, strokeWidth=2).encode(x=x, tooltip=["label:N"])
+    suggested_labels = alt.Chart(marks).mark_text(angle=270, align="left", dx=4, dy=-4, color=GUESS,
+                                                  fontWeight="bold").encode(x=x, y=alt.value(4), text="label:N")
+    theory = alt.Chart(_finite(truth, "lr")).mark_rule(color="#555", strokeDash=[5, 3]).encode(
+        x=x, tooltip=["label:N"])
+    return alt.layer(curves, theory, suggested, suggested_labels).properties(height=320)

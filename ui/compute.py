@@ -369,3 +369,47 @@ def schedule_runs(_data: lrcore.Dataset, fingerprint: str, chosen: tuple, lr: fl
                       optimizer=optimizer_for(opt, *hyper), batch_size=batch or None, seed=0)
     return {"w": np.asarray(traj.w), "b": np.asarray(traj.b), "loss": np.asarray(traj.loss),
             "lr": np.asarray(traj.lr), "diverged_at": np.asarray(traj.diverged_at)}
+
+
+# --- the LR finder page ------------------------------------------------------------------
+
+
+@st.cache_data(max_entries=16, show_spinner=False)
+def stability_sweep(_data: lrcore.Dataset, fingerprint: str, low: float, high: float, count: int, steps: int,
+                    opt: str, momentum: float, tol: float) -> pd.DataFrame:
+    """``count`` log-spaced constant rates from low to high, one vectorised
+    lrcore.run from (0, 0) on MSE. Returns lr, final gap (loss above the
+    minimum at the last finite step), steps to reach ``tol`` of the start's
+    gap (NaN if never), diverged_at (-1 if finite), and ``growing``: the run
+    diverged, or its loss rose over the last step (for gradient descent on a
+    quadratic the loss falls at every step below 2/λmax, and past it the
+    unstable direction soon makes it rise at every step)."""
+    rates = np.geomspace(low, high, count)
+    traj = lrcore.run(_data, rates, steps=steps, optimizer=optimizer_for(opt, momentum, 0.99, 0.9, 0.999))
+    floor = lrcore.theory.curvature(_data).min_loss
+    gaps = traj.loss - floor
+    start_gap = gaps[:, :1]
+    finite = np.isfinite(gaps)
+    last = np.where(traj.diverged_at >= 0, np.maximum(traj.diverged_at - 1, 0), steps)
+    final = gaps[np.arange(count), last]
+    with np.errstate(invalid="ignore"):
+        arrived = finite & (gaps <= tol * start_gap)
+    first = np.where(arrived.any(axis=1), arrived.argmax(axis=1), -1)
+    rising = np.zeros(count, dtype=bool)
+    if steps >= 1:
+        with np.errstate(invalid="ignore"):
+            rising = traj.loss[:, -1] > traj.loss[:, -2]
+    growing = (traj.diverged_at >= 0) | rising
+    return pd.DataFrame({"lr": rates, "final_gap": final, "steps_to_tol": np.where(first >= 0, first, np.nan),
+                         "diverged_at": traj.diverged_at, "growing": growing})
+
+
+@st.cache_data(max_entries=16, show_spinner=False)
+def range_test(_data: lrcore.Dataset, fingerprint: str, low: float, high: float, steps: int, smooth: float,
+               stop: float, batch: int) -> dict:
+    """lrcore.lr_range_test as plain values."""
+    found = lrcore.lr_range_test(_data, min_lr=low, max_lr=high, steps=steps, smooth=smooth, stop_factor=stop,
+                                 batch_size=batch or None)
+    return {"lrs": np.asarray(found.lrs), "losses": np.asarray(found.losses), "smoothed": np.asarray(found.smoothed),
+            "suggestions": dict(found.suggestions), "stopped_at": int(found.stopped_at),
+            "stop_reason": found.stop_reason, "reason": found.reason}

@@ -22,6 +22,7 @@ from .state import DATA, Setting
 BIND = {"bind": "query-params", "persist_state": "session"}
 
 _IMPORTED = "_url_imported"
+APPLY = "apply"
 _NOTICES = "_url_notices"
 UPLOAD = "uploaded_data"  # {"name": str, "data": Dataset} in the session only
 UPLOAD_ERROR = "upload_error"
@@ -43,6 +44,9 @@ PAGES = (
     ("pages/4_Schedules.py", "Schedules", ":material/timeline:",
      "Up to six learning-rate schedules side by side on the same problem, the same mini-batches, "
      "with the Keras and PyTorch code for each."),
+    ("pages/5_LR_finder.py", "LR finder", ":material/search:",
+     "Hundreds of learning rates at once: where descent is slow, oscillates or diverges, against the "
+     "theory's thresholds; and fastai's LR range test, checked against the known answer."),
 )
 
 
@@ -77,9 +81,14 @@ def import_url(settings: dict[str, Setting] = state.ALL) -> None:
     """Read the link's settings once per session, before any widget exists:
     each value is parsed, checked and clamped here, and put in session state
     for its widget; what had to change is kept as a notice."""
-    if st.session_state.get(_IMPORTED):
+    # A link from another page of the app (a page_link carrying settings)
+    # asks for its values to be read again with ``apply=1``.
+    again = st.query_params.get(APPLY) == "1"
+    if st.session_state.get(_IMPORTED) and not again:
         return
     st.session_state[_IMPORTED] = True
+    if again:
+        del st.query_params[APPLY]
     notices = []
     params = st.query_params.to_dict()
     for key, raw in params.items():
@@ -93,7 +102,7 @@ def import_url(settings: dict[str, Setting] = state.ALL) -> None:
             notices.append(notice)
         if value is not None:
             st.session_state[key] = _widget_value(spec, value)
-    st.session_state[_NOTICES] = notices
+    st.session_state[_NOTICES] = st.session_state.get(_NOTICES, []) + notices if again else notices
 
 
 def add_notice(text: str) -> None:

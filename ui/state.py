@@ -266,8 +266,29 @@ SCHED = _settings(
 SCHEDULE_PARAMS = {name: [f"sched_{name}_{param}" for n, param, *_ in _SCHEDULE_PARAMS if n == name]
                    for name in SCHEDULE_NAMES}
 
+# --- the LR finder page ------------------------------------------------------------------
+
+FINDER = _settings(
+    Setting("finder_rates", "Learning rates in the sweep", 300, "int", 50, 2000,
+            help="How many log-spaced constant rates to run, all at once."),
+    Setting("finder_steps", "Steps per run", 200, "int", 10, 2000, help="Updates per rate."),
+    Setting("finder_opt", "Optimizer", "gd", "choice", options=("gd", "momentum", "adam"),
+            help="Plain gradient descent, heavy-ball momentum, or Adam."),
+    Setting("finder_momentum", "Momentum", 0.9, "float", 0.0, 0.99, help="For the momentum sweep."),
+    Setting("finder_tol", "Tolerance", 1e-4, "float", 1e-12, 1.0, format="%.0e",
+            help="A run has arrived when its loss gap is this fraction of where it started."),
+    Setting("finder_min", "Range test: min_lr", 1e-7, "float", 1e-10, 1.0, format="%.0e", help="The first rate."),
+    Setting("finder_max", "Range test: max_lr", 10.0, "float", 1e-6, 1000.0, format="%.0e", help="The last rate."),
+    Setting("finder_rt_steps", "Range test: steps", 100, "int", 10, 1000, help="Updates, one rate each."),
+    Setting("finder_smooth", "Range test: smoothing", 0.05, "float", 0.001, 1.0, format="%.3f",
+            help="The new loss's weight in the moving average (fastai's 1 − beta)."),
+    Setting("finder_stop", "Range test: stop factor", 4.0, "float", 1.01, 100.0,
+            help="Stop when the smoothed loss exceeds this many times its best."),
+    Setting("finder_batch", "Range test: batch size", 0, "int", 0, 1000, help="0: every point each step."),
+)
+
 #: Every setting bound to the URL, by key.
-ALL = {**DATA, **FIT, **SLICE, **CONTOUR, **SCHED}
+ALL = {**DATA, **FIT, **SLICE, **CONTOUR, **SCHED, **FINDER}
 
 
 @dataclass(frozen=True)
