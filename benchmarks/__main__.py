@@ -106,7 +106,7 @@ def main(argv=None) -> None:
     ]:
         seconds = median_seconds(lambda: lrcore.run(big, rates, steps=steps, optimizer=opt), repeats)
         rows.append((f"{label}, K={runs}, T={steps}, n=1,000,000", seconds, f"{sweep / seconds:.2f}x", ""))
-    rows.append((f"plain gradient descent (the sweep above)", sweep, "1x (baseline)", "MSE fast path"))
+    rows.append(("plain gradient descent (the sweep above)", sweep, "1x (baseline)", "MSE fast path"))
     plateau = [lrcore.schedules.reduce_on_plateau(float(r), factor=0.5, patience=5) for r in rates]
     seconds = median_seconds(lambda: lrcore.run(big, plateau, steps=steps), repeats)
     rows.append((f"reduce_on_plateau x {runs}, T={steps}", seconds, f"{sweep / seconds:.2f}x",

@@ -125,26 +125,6 @@ def _targets(data: Dataset, param: str, held: float) -> tuple[np.ndarray, np.nda
     return (data.y[usable] - held) / data.x[usable], np.abs(data.x[usable])
 
 
-def _golden(f, low: float, high: float, iterations: int = 200) -> float:
-    """The minimiser of a convex f on [low, high], to the last few digits."""
-    ratio = (math.sqrt(5.0) - 1.0) / 2.0
-    a, b = low, high
-    c, d = b - ratio * (b - a), a + ratio * (b - a)
-    fc, fd = f(c), f(d)
-    for _ in range(iterations):
-        if not b - a > 1e-15 * max(1.0, abs(a), abs(b)):
-            break
-        if fc <= fd:
-            b, d, fd = d, c, fc
-            c = b - ratio * (b - a)
-            fc = f(c)
-        else:
-            a, c, fc = c, d, fd
-            d = a + ratio * (b - a)
-            fd = f(d)
-    return c if fc <= fd else d
-
-
 def along(data: Dataset, param: str, held: float, loss="mse") -> Slice:
     """The slice of ``loss`` along ``param`` with the other parameter at ``held``.
 
@@ -178,7 +158,8 @@ def along(data: Dataset, param: str, held: float, loss="mse") -> Slice:
         def f(p):
             return float(slice_values.value(data, p))
 
-        p_min = _golden(f, low, high) if high > low else low
+        scale = max(1.0, abs(low), abs(high))
+        p_min = _losses._golden_section(f, low, high, low, f(low), scale) if high > low else low
         curvature = 0.0
         if loss_fn.name == "huber":
             a2 = data.x * data.x if param == "w" else np.ones(data.n)

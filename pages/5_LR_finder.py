@@ -48,7 +48,6 @@ diverged = sweep[sweep["growing"]]
 first_diverging = float(diverged["lr"].min()) if len(diverged) else math.inf
 reached = sweep[np.isfinite(sweep["steps_to_tol"])]
 slowest_ok = float(reached["lr"].min()) if len(reached) else math.inf
-bounds = [low, min(slowest_ok, high)]
 regions = [("too slow", low, min(slowest_ok, first_diverging, high))]
 if opt == "gd":
     regions += [("monotone", min(max(slowest_ok, low), c.lr_monotone), c.lr_monotone),

@@ -63,3 +63,19 @@ def texts(at: AppTest) -> str:
     for metric in at.get("metric"):
         parts.append(f"{metric.label}: {metric.value}")
     return "\n".join(parts)
+
+
+def extremes(settings) -> list[tuple[str, object]]:
+    """(key, value) at each end of every setting's range: both bounds of a
+    number or rate, True for a switch, every other option of a choice."""
+    pairs = []
+    for setting in settings.values():
+        if setting.kind in ("int", "float"):
+            pairs += [(setting.key, float(setting.low)), (setting.key, float(setting.high))]
+        elif setting.kind == "rate":
+            pairs += [(setting.key, setting.options[0]), (setting.key, setting.options[-1])]
+        elif setting.kind == "bool":
+            pairs += [(setting.key, not setting.default)]
+        elif setting.kind == "choice":
+            pairs += [(setting.key, option) for option in setting.options if option != setting.default]
+    return pairs

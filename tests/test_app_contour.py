@@ -5,7 +5,6 @@ import pytest
 
 import lrcore
 from app_helpers import all_numbers_finite, charts, datasets, open_page, texts
-from ui import state
 
 PAGE = "pages/3_Loss_contour.py"
 

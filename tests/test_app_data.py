@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 
 import lrcore
-from app_helpers import all_numbers_finite, charts, datasets, open_page, spec, texts
+from app_helpers import all_numbers_finite, charts, datasets, extremes, open_page, spec, texts
 from ui import controls, state
 
 DATA_PAGE = "pages/1_Data.py"
@@ -145,14 +145,7 @@ def test_a_bad_upload_keeps_the_previous_dataset_and_says_why(monkeypatch):
     assert "bad.csv" in session[controls.UPLOAD_ERROR] and "row 3" in session[controls.UPLOAD_ERROR]
 
 
-EXTREMES = []
-for spec_ in list(state.DATA.values()) + list(state.FIT.values()):
-    if spec_.kind in ("int", "float"):
-        EXTREMES += [(spec_.key, float(spec_.low)), (spec_.key, float(spec_.high))]
-    elif spec_.kind == "rate":
-        EXTREMES += [(spec_.key, spec_.options[0]), (spec_.key, spec_.options[-1])]
-    elif spec_.kind == "bool":
-        EXTREMES += [(spec_.key, True)]
+EXTREMES = extremes({**state.DATA, **state.FIT})
 
 
 @pytest.mark.parametrize("key, value", EXTREMES, ids=[f"{k}={v}" for k, v in EXTREMES])
@@ -182,9 +175,9 @@ def test_reset_to_defaults_brings_every_setting_back():
     assert at.number_input(key="n").value == 500
     at.button(key="reset_defaults").click().run()
     assert not at.exception
-    for key, spec in {**state.DATA, **state.FIT}.items():
-        widget = {"rate": at.select_slider, "bool": at.toggle}.get(spec.kind, at.number_input)(key=key)
-        assert widget.value == spec.default, key
+    for key, setting in {**state.DATA, **state.FIT}.items():
+        widget = {"rate": at.select_slider, "bool": at.toggle}.get(setting.kind, at.number_input)(key=key)
+        assert widget.value == setting.default, key
 
 
 @pytest.mark.parametrize("key, value", [e for e in EXTREMES if e[0] in state.DATA])

@@ -1,8 +1,6 @@
 """The LR finder page under AppTest."""
 
-import math
 
-import numpy as np
 import pytest
 
 import lrcore

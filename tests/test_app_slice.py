@@ -3,7 +3,7 @@
 import pytest
 
 import lrcore
-from app_helpers import all_numbers_finite, charts, datasets, open_page, texts
+from app_helpers import all_numbers_finite, charts, datasets, extremes, open_page, texts
 from ui import state
 
 PAGE = "pages/2_Loss_slice.py"
@@ -88,14 +88,7 @@ def test_a_typed_held_value_is_used():
     assert "with w = 5" in charts(at)[0].proto.spec
 
 
-EXTREMES = []
-for spec in state.SLICE.values():
-    if spec.kind in ("int", "float"):
-        EXTREMES += [(spec.key, float(spec.low)), (spec.key, float(spec.high))]
-    elif spec.kind == "rate":
-        EXTREMES += [(spec.key, spec.options[0]), (spec.key, spec.options[-1])]
-    else:
-        EXTREMES += [(spec.key, option) for option in spec.options[1:]]
+EXTREMES = extremes(state.SLICE)
 
 
 @pytest.mark.parametrize("key, value", EXTREMES, ids=[f"{k}={v}" for k, v in EXTREMES])

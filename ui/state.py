@@ -9,7 +9,7 @@ ignored. Each adjustment comes with a sentence the page shows the learner.
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, field, fields
+from dataclasses import dataclass, fields
 from typing import Any
 
 import lrcore

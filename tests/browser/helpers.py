@@ -178,3 +178,22 @@ def screenshot(page, name, docs=False):
         DOCS.mkdir(parents=True, exist_ok=True)
         shutil.copyfile(path, DOCS / f"{name}.png")
     return path
+
+
+def expect(target):
+    """Playwright's auto-retrying ``expect`` (imported on use, as above)."""
+    return _expect()(target)
+
+
+def scrub(chart, shown, to):
+    """Drag a chart's in-browser step slider from ``shown`` to ``to``; return
+    the chart's pictures before and after (Vega redraws on the next frames)."""
+    slider = chart.locator("input[type=range]")
+    expect(slider).to_have_value(str(shown), timeout=TIMEOUT_MS)
+    before = chart.screenshot()
+    slider.fill(str(to))
+    expect(slider).to_have_value(str(to))
+    chart.page.wait_for_function(
+        "() => new Promise(r => requestAnimationFrame(() => requestAnimationFrame(() => r(true))))"
+    )
+    return before, chart.screenshot()

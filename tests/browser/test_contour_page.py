@@ -1,15 +1,15 @@
 """The loss-contour page in Chromium."""
 
 from .helpers import (
-    TIMEOUT_MS, assert_every_chart_drew, assert_no_exception, current_url, open_page, screenshot, wait_for_app,
+    assert_every_chart_drew,
+    assert_no_exception,
+    current_url,
+    open_page,
+    screenshot,
+    scrub,
+    wait_for_app,
     wait_for_url,
 )
-
-
-def expect():
-    from playwright.sync_api import expect as playwright_expect
-
-    return playwright_expect
 
 
 def test_contour_page_draws_replays_and_takes_a_click_as_the_start(page, app_server):
@@ -19,15 +19,8 @@ def test_contour_page_draws_replays_and_takes_a_click_as_the_start(page, app_ser
     screenshot(page, "contour", docs=True)
 
     chart = page.get_by_test_id("stVegaLiteChart").first
-    scrubber = chart.locator("input[type=range]")
-    expect()(scrubber).to_have_value("200", timeout=TIMEOUT_MS)
-    before = chart.screenshot()
-    scrubber.fill("0")  # every run back at the start together
-    expect()(scrubber).to_have_value("0")
-    page.wait_for_function(
-        "() => new Promise(r => requestAnimationFrame(() => requestAnimationFrame(() => r(true))))"
-    )
-    assert chart.screenshot() != before, "the runs did not move with the scrubber"
+    before, after = scrub(chart, 200, 0)  # every run back at the start together
+    assert before != after, "the runs did not move with the scrubber"
 
     assert "contour_w0" not in current_url(page)
     plot = chart.locator("canvas").first

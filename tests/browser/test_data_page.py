@@ -9,17 +9,13 @@ from .helpers import (
     assert_no_exception,
     click_and_wait,
     current_url,
+    expect,
     open_page,
     screenshot,
+    scrub,
     wait_for_app,
     wait_for_url,
 )
-
-
-def expect():
-    from playwright.sync_api import expect as playwright_expect
-
-    return playwright_expect
 
 
 def number_input(page, label):
@@ -33,6 +29,10 @@ def set_number(page, label, value):
     wait_for_app(page)
 
 
+def sidebar_link(page, label):
+    return page.get_by_test_id("stSidebar").get_by_test_id("stPageLink").filter(has_text=label).locator("a")
+
+
 def metric(page, label):
     return page.get_by_test_id("stMetric").filter(has_text=label).get_by_test_id("stMetricValue")
 
@@ -40,28 +40,20 @@ def metric(page, label):
 def test_data_page_draws_with_no_exception(page, app_server):
     open_page(page, app_server, "Data")
     assert_no_exception(page)
-    expect()(page.get_by_role("heading", level=1)).to_contain_text("The data")
+    expect(page.get_by_role("heading", level=1)).to_contain_text("The data")
     assert_every_chart_drew(page)
-    expect()(metric(page, "Points n")).to_have_text("50")
+    expect(metric(page, "Points n")).to_have_text("50")
     screenshot(page, "data", docs=True)
 
 
 def test_dragging_the_scrubber_moves_the_red_line_without_a_rerun(page, app_server):
     open_page(page, app_server, "Data")
     chart = page.get_by_test_id("stVegaLiteChart").first
-    scrubber = chart.locator("input[type=range]")
-    expect()(scrubber).to_have_value("200", timeout=TIMEOUT_MS)
     runs_before = page.evaluate("() => performance.getEntriesByType('resource').length")
-    before = chart.screenshot()
-    scrubber.fill("0")  # the start: the red line is y = 0
-    expect()(scrubber).to_have_value("0")
-    page.wait_for_function(  # Vega redraws on the next animation frame
-        "() => new Promise(r => requestAnimationFrame(() => requestAnimationFrame(() => r(true))))"
-    )
-    after = chart.screenshot()
+    before, after = scrub(chart, 200, 0)  # the start: the red line is y = 0
     assert before != after, "the chart did not change when the scrubber moved"
     # no script run: the app stayed idle (nothing new was fetched, no status widget)
-    expect()(page.get_by_test_id("stStatusWidget")).to_have_count(0)
+    expect(page.get_by_test_id("stStatusWidget")).to_have_count(0)
     assert page.evaluate("() => performance.getEntriesByType('resource').length") == runs_before
     screenshot(page, "data-scrubbed-to-start")
 
@@ -70,7 +62,7 @@ def test_a_share_link_restores_the_settings_in_a_fresh_browser(page, app_server,
     open_page(page, app_server, "Data")
     set_number(page, "Points n", 120)
     set_number(page, "Noise", 3.5)
-    expect()(metric(page, "Points n")).to_have_text("120")
+    expect(metric(page, "Points n")).to_have_text("120")
     wait_for_url(page, r"[?&]n=120")
     page.get_by_role("button", name="Share this view").click()
     link = page.get_by_test_id("stCode").inner_text().strip()
@@ -79,8 +71,8 @@ def test_a_share_link_restores_the_settings_in_a_fresh_browser(page, app_server,
     other.goto(link)
     wait_for_app(other)
     assert_no_exception(other)
-    expect()(metric(other, "Points n")).to_have_text("120")
-    expect()(number_input(other, "Noise")).to_have_value("3.50")
+    expect(metric(other, "Points n")).to_have_text("120")
+    expect(number_input(other, "Noise")).to_have_value("3.50")
     screenshot(other, "data-from-share-link")
 
 
@@ -88,12 +80,12 @@ def test_dataset_settings_survive_a_trip_to_another_page(page, app_server):
     open_page(page, app_server, "Data")
     set_number(page, "Noise", 4)
     set_number(page, "Seed", 7)
-    click_and_wait(page, page.get_by_test_id("stSidebar").get_by_test_id("stPageLink").filter(has_text="Home").locator("a"))
-    expect()(number_input(page, "Noise")).to_have_value("4.00")
-    expect()(number_input(page, "Seed")).to_have_value("7")
-    click_and_wait(page, page.get_by_test_id("stSidebar").get_by_test_id("stPageLink").filter(has_text="Data").locator("a"))
-    expect()(number_input(page, "Noise")).to_have_value("4.00")
-    expect()(number_input(page, "Seed")).to_have_value("7")
+    click_and_wait(page, sidebar_link(page, "Home"))
+    expect(number_input(page, "Noise")).to_have_value("4.00")
+    expect(number_input(page, "Seed")).to_have_value("7")
+    click_and_wait(page, sidebar_link(page, "Data"))
+    expect(number_input(page, "Noise")).to_have_value("4.00")
+    expect(number_input(page, "Seed")).to_have_value("7")
     assert "/Data" in current_url(page)
     assert "noise=4" in current_url(page) and "seed=7" in current_url(page)
     assert_no_exception(page)
@@ -106,13 +98,13 @@ def test_a_bad_upload_shows_the_message_and_keeps_the_chart(page, app_server):
     uploader.set_input_files(files=[{"name": "good.csv", "mimeType": "text/csv",
                                      "buffer": b"x,y\n0,1\n1,3.1\n2,4.9\n3,7.2\n4,9\n"}])
     wait_for_app(page)
-    expect()(metric(page, "Points n")).to_have_text("5", timeout=TIMEOUT_MS)
+    expect(metric(page, "Points n")).to_have_text("5", timeout=TIMEOUT_MS)
     uploader.set_input_files(files=[{"name": "bad.csv", "mimeType": "text/csv",
                                      "buffer": b"x,y\n1,2\n2,abc\n3,4\n"}])
     wait_for_app(page)
-    expect()(page.get_by_test_id("stAlertContentError")).to_contain_text("bad.csv", timeout=TIMEOUT_MS)
-    expect()(page.get_by_test_id("stAlertContentError")).to_contain_text("row 3")
-    expect()(metric(page, "Points n")).to_have_text("5")  # the good file is still used
+    expect(page.get_by_test_id("stAlertContentError")).to_contain_text("bad.csv", timeout=TIMEOUT_MS)
+    expect(page.get_by_test_id("stAlertContentError")).to_contain_text("row 3")
+    expect(metric(page, "Points n")).to_have_text("5")  # the good file is still used
     assert_every_chart_drew(page)
     assert_no_exception(page)
     screenshot(page, "data-bad-upload")

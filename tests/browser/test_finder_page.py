@@ -3,14 +3,14 @@
 import re
 
 from .helpers import (
-    TIMEOUT_MS, assert_every_chart_drew, assert_no_exception, click_and_wait, open_page, screenshot,
+    TIMEOUT_MS,
+    assert_every_chart_drew,
+    assert_no_exception,
+    click_and_wait,
+    expect,
+    open_page,
+    screenshot,
 )
-
-
-def expect():
-    from playwright.sync_api import expect as playwright_expect
-
-    return playwright_expect
 
 
 def test_finder_page_draws_and_a_suggested_rate_opens_the_contour_page(page, app_server):
@@ -25,5 +25,5 @@ def test_finder_page_draws_and_a_suggested_rate_opens_the_contour_page(page, app
     assert_no_exception(page)
     # the contour page's first run now uses the rate the link carried
     thumb = page.get_by_test_id("stSliderThumbValue").first
-    expect()(thumb).to_have_text(re.compile("^" + re.escape(rate[:5])), timeout=TIMEOUT_MS)
+    expect(thumb).to_have_text(re.compile("^" + re.escape(rate[:5])), timeout=TIMEOUT_MS)
     assert_every_chart_drew(page)
