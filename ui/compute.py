@@ -174,7 +174,7 @@ def slice_runs(
     low = min(start, s.minimizer, float(near["p"].min()) if len(near) else start)
     high = max(start, s.minimizer, float(near["p"].max()) if len(near) else start)
     pad = 0.08 * max(high - low, 1e-3)
-    grid = np.linspace(low - pad, high + pad, 301)
+    grid = np.linspace(low - pad, high + pad, affordable_slopes(loss, _data.n, 301) if param == "w" else 301)
     curve = pd.DataFrame({"p": grid, "loss": np.asarray(s.value(_data, grid), dtype=float)})
     left = {name: bool((np.abs(group["p"] - s.minimizer) > reach).any()) for name, group in finite.groupby("run")}
     return {"runs": runs, "diverged_at": diverged, "curve": curve, "left_chart": left}
@@ -237,10 +237,26 @@ def window(center: tuple[float, float], start: tuple[float, float], w: np.ndarra
     return (w_lo - w_pad, w_hi + w_pad, b_lo - b_pad, b_hi + b_pad)
 
 
+#: Point-evaluations one MAE or Huber curve or grid may spend. A grid's cost
+#: is its number of slopes times n (all the intercepts of one slope share
+#: one pass over the points), so on large data the grid gets fewer slopes
+#: than intercepts; a slice along w gets fewer points. MSE is never cut.
+CURVE_BUDGET = 30_000_000
+FEWEST_SLOPES = 32
+
+
+def affordable_slopes(loss: str, n: int, size: int) -> int:
+    """How many distinct slopes (grid columns, or points of a slice along w) fit the budget."""
+    if loss == "mse":
+        return size
+    return int(min(size, max(FEWEST_SLOPES, CURVE_BUDGET // max(1, n))))
+
+
 @st.cache_data(max_entries=32, show_spinner=False)
 def loss_grid(_data: lrcore.Dataset, fingerprint: str, box: tuple, loss: str, delta: float, size: int = 160):
-    """The loss on a size x size grid over ``box``: (w values, b values, Z[b, w])."""
-    ws = np.linspace(box[0], box[1], size)
+    """The loss over ``box``: (w values, b values, Z[b, w]), ``size`` intercepts
+    by ``size`` slopes, or fewer slopes where MAE or Huber would read too many points."""
+    ws = np.linspace(box[0], box[1], affordable_slopes(loss, _data.n, size))
     bs = np.linspace(box[2], box[3], size)
     grid_w, grid_b = np.meshgrid(ws, bs)
     z = np.asarray(lrcore.losses.get(loss, **_loss_params(loss, delta)).value(_data, grid_w, grid_b), dtype=float)
@@ -273,7 +289,7 @@ def contour_lines(ws: np.ndarray, bs: np.ndarray, z: np.ndarray, floor: float, c
 
 #: Point-evaluations one page run may spend on MAE or Huber descent (each
 #: step of each run touches every point): about a second on this machine.
-SAMPLE_BUDGET = 50_000_000
+SAMPLE_BUDGET = 30_000_000
 
 
 def affordable_steps(loss: str, n: int, runs: int, steps: int) -> tuple[int, str | None]:
