@@ -196,3 +196,35 @@ def test_the_upload_limit_is_what_the_reader_accepts():
     config = tomllib.loads((ROOT / ".streamlit" / "config.toml").read_text())
     assert config["server"]["maxUploadSize"] * 2**20 == lrcore.data.MAX_CSV_BYTES
     assert "port" not in config.get("server", {}) and "address" not in config.get("server", {})
+
+
+def in_use(at) -> str:
+    (line,) = [c.value for c in at.sidebar.caption if c.value.startswith("In use:")]
+    return line
+
+
+@pytest.mark.parametrize("page", ["streamlit_app.py", DATA_PAGE, "pages/2_Loss_slice.py",
+                                  "pages/3_Loss_contour.py", "pages/4_Schedules.py", "pages/5_LR_finder.py"])
+def test_every_page_says_which_data_it_works_on(page):
+    at = open_page(page, query={"n": "77", "w": "-3", "b": "-2.5", "noise": "0"})
+    assert in_use(at) == "In use: 77 made points; least-squares line y = −3·x − 2.5."
+    at = open_page(page, query={"n": "77", "w": "-3", "b": "-2.5", "noise": "0", "std": "true"})
+    # the same line in standardized x: slope times std(x), intercept at the mean of x
+    raw = lrcore.make_data(n=77, w=-3.0, b=-2.5, noise=0.0)
+    slope, mean = -3.0 * raw.moments.var_x**0.5, -3.0 * raw.moments.mean_x - 2.5
+    assert in_use(at) == (f"In use: 77 made points, x standardized; least-squares line "
+                          f"y = {slope:.4g}·x − {abs(mean):.4g}.".replace("= -", "= −"))
+
+
+def test_an_uploaded_file_name_is_shown_as_written_never_as_markup():
+    at = open_page(DATA_PAGE)
+    name = "my_data_<b>v2</b>_*final*_[x](y).csv"
+    at.file_uploader(key="data_upload").set_value((name, b"x,y\n0,1\n1,3\n2,5\n", "text/csv")).run()
+    assert not at.exception
+    line = in_use(at)
+    assert line.startswith(f"In use: **{controls.plain(name)}**, 3 points;")
+    assert "<b>" not in line and "\\_data\\_" in line and "\\[x\\](y)" in line
+    at.file_uploader(key="data_upload").set_value(("bad_*1*.csv", b"x,y\n1,2\n2,**abc**\n", "text/csv")).run()
+    (error,) = at.error
+    assert error.value.startswith("**bad\\_\\*1\\*.csv** was not used:") and "\\*\\*abc\\*\\*" in error.value
+    assert in_use(at).startswith(f"In use: **{controls.plain(name)}**, 3 points;")  # the previous file is kept

@@ -12,6 +12,8 @@ without decimals.
 
 from __future__ import annotations
 
+import re
+
 from urllib.parse import urlencode
 
 import streamlit as st
@@ -219,8 +221,6 @@ def data_sidebar() -> tuple[state.DataSettings, str]:
                 help="An uploaded file stays in this browser session: it cannot travel in a link.",
                 persist_state="session",
             )
-            if source == UPLOADED:
-                st.caption(f"**{uploaded['name']}**, {uploaded['data'].n:,} points.")
         with st.expander("Make points", expanded=source == MADE):
             n = number(DATA["n"])
             w = number(DATA["w"])
@@ -276,6 +276,17 @@ def share_link(settings: dict[str, Setting]) -> str:
     return base + ("?" + urlencode(params, doseq=True) if params else "")
 
 
+_MARKDOWN_SPECIALS = re.compile(r"([\\`*_\[\]<>~$|#])")
+
+
+def plain(text: str) -> str:
+    """``text`` (a file name, a message quoting a file) shown as written: every
+    character Markdown would act on is escaped, so nothing in it becomes
+    emphasis, a link or HTML.
+    """
+    return _MARKDOWN_SPECIALS.sub(r"\\\1", text)
+
+
 # --- the dataset every page works on ---------------------------------------------------
 
 
@@ -301,14 +312,31 @@ def current_data() -> CurrentData:
         data = uploaded["data"]
         if settings.std:
             data = compute.standardized(data, data.fingerprint)
-        return CurrentData(data, settings, UPLOADED, None, uploaded["name"])
+        return _in_use(CurrentData(data, settings, UPLOADED, None, uploaded["name"]))
     data = compute.made_data(settings)
     w, b = settings.w, settings.b
     if settings.std:
         raw = compute.made_data(state.DataSettings(*settings.key()[:-1], False))
         # y = w*x + b with x = mean + std*x': the same line in standardized x
         w, b = w * raw.moments.var_x**0.5, b + w * raw.moments.mean_x
-    return CurrentData(data, settings, MADE, (w, b), "made points")
+    return _in_use(CurrentData(data, settings, MADE, (w, b), "made points"))
+
+
+def _in_use(current: CurrentData) -> CurrentData:
+    """Say in the sidebar which data this page works on: its size and its
+    least-squares line, the same on every page of the session."""
+    import lrcore
+
+    w, b = lrcore.losses.get("mse").minimizer(current.data)
+    points = f"{current.data.n:,} made points" if current.source == MADE else (
+        f"**{plain(current.name)}**, {current.data.n:,} points")
+    scaled = ", x standardized" if current.settings.std else ""
+    slope = f"{w:.4g}".replace("-", "−")
+    st.sidebar.caption(
+        f"In use: {points}{scaled}; least-squares line y = {slope}·x {'−' if b < 0 else '+'} {abs(b):.4g}.",
+        help="Every page of this session works on these points until you change them.",
+    )
+    return current
 
 
 def on_upload(widget_key: str) -> None:
@@ -322,7 +350,7 @@ def on_upload(widget_key: str) -> None:
     try:
         data = lrcore.read_csv(file)
     except lrcore.DataError as error:
-        st.session_state[UPLOAD_ERROR] = f"**{file.name}** was not used: {error}"
+        st.session_state[UPLOAD_ERROR] = f"**{plain(file.name)}** was not used: {plain(str(error))}"
         return
     st.session_state[UPLOAD] = {"name": file.name, "data": data}
     st.session_state[SOURCE] = UPLOADED
