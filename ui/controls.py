@@ -87,6 +87,7 @@ def import_url(settings: dict[str, Setting] = state.ALL) -> None:
     # asks for its values to be read again with ``apply=1``.
     again = st.query_params.get(APPLY) == "1"
     if st.session_state.get(_IMPORTED) and not again:
+        _keep(settings)
         return
     st.session_state[_IMPORTED] = True
     if again:
@@ -105,6 +106,21 @@ def import_url(settings: dict[str, Setting] = state.ALL) -> None:
         if value is not None:
             st.session_state[key] = _widget_value(spec, value)
     st.session_state[_NOTICES] = st.session_state.get(_NOTICES, []) + notices if again else notices
+
+
+def _keep(settings: dict[str, Setting]) -> None:
+    """Hand every setting's value to its widget again, before the widget exists.
+
+    Without this, the first page switch after a link was opened reset the
+    dataset's widgets, which are on every page, to their defaults: the
+    browser resends the values it first drew them with, and a resent value
+    wins over the one kept in session state. A value set in session state
+    during the run wins over both; a change the learner just made is already
+    in session state when the run starts, so it is kept too. The choice
+    between made and uploaded points is kept the same way."""
+    for key in (*settings, SOURCE):
+        if key in st.session_state:
+            st.session_state[key] = st.session_state[key]
 
 
 def add_notice(text: str) -> None:
@@ -322,18 +338,24 @@ def current_data() -> CurrentData:
     return _in_use(CurrentData(data, settings, MADE, (w, b), "made points"))
 
 
-def _in_use(current: CurrentData) -> CurrentData:
-    """Say in the sidebar which data this page works on: its size and its
-    least-squares line, the same on every page of the session."""
+def in_use_line(data, name: str | None, standardized: bool) -> str:
+    """The sidebar's sentence on the data in use: its size and least-squares
+    line. ``name`` is an uploaded file's name, None for made points."""
     import lrcore
 
-    w, b = lrcore.losses.get("mse").minimizer(current.data)
-    points = f"{current.data.n:,} made points" if current.source == MADE else (
-        f"**{plain(current.name)}**, {current.data.n:,} points")
-    scaled = ", x standardized" if current.settings.std else ""
+    w, b = lrcore.losses.get("mse").minimizer(data)
+    points = f"{data.n:,} made points" if name is None else f"**{plain(name)}**, {data.n:,} points"
+    scaled = ", x standardized" if standardized else ""
     slope = f"{w:.4g}".replace("-", "−")
+    return f"In use: {points}{scaled}; least-squares line y = {slope}·x {'−' if b < 0 else '+'} {abs(b):.4g}."
+
+
+def _in_use(current: CurrentData) -> CurrentData:
+    """Say in the sidebar which data this page works on, the same on every
+    page of the session."""
+    name = current.name if current.source == UPLOADED else None
     st.sidebar.caption(
-        f"In use: {points}{scaled}; least-squares line y = {slope}·x {'−' if b < 0 else '+'} {abs(b):.4g}.",
+        in_use_line(current.data, name, current.settings.std),
         help="Every page of this session works on these points until you change them.",
     )
     return current

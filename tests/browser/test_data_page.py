@@ -108,3 +108,27 @@ def test_a_bad_upload_shows_the_message_and_keeps_the_chart(page, app_server):
     assert_every_chart_drew(page)
     assert_no_exception(page)
     screenshot(page, "data-bad-upload")
+
+
+def in_use(page):
+    return page.get_by_test_id("stSidebar").get_by_test_id("stCaptionContainer").filter(has_text="In use:")
+
+
+def test_a_link_s_data_and_an_upload_come_along_to_every_page(page, app_server):
+    # The first page switch after a link used to reset the dataset to the defaults.
+    open_page(page, app_server, "", "n=1002&w=-2.5&seed=102&noise=2")
+    expect(in_use(page)).to_contain_text("1,002 made points")
+    for label in ("Data", "Loss slice", "Home"):
+        click_and_wait(page, sidebar_link(page, label))
+        expect(in_use(page)).to_contain_text("1,002 made points")
+        expect(number_input(page, "Seed")).to_have_value("102")
+    click_and_wait(page, sidebar_link(page, "Data"))
+    page.get_by_text("Your own points").click()
+    page.get_by_test_id("stFileUploaderDropzoneInput").set_input_files(
+        files=[{"name": "mine.csv", "mimeType": "text/csv", "buffer": b"x,y\n0,1\n1,3\n2,5\n"}])
+    expect(in_use(page)).to_contain_text("mine.csv, 3 points")
+    wait_for_app(page)
+    for label in ("Home", "Loss contour", "Data"):
+        click_and_wait(page, sidebar_link(page, label))
+        expect(in_use(page)).to_have_text("In use: mine.csv, 3 points; least-squares line y = 2·x + 1.")
+    assert_no_exception(page)
