@@ -10,29 +10,13 @@ here: Chromium is launched from its path.
 
 import os
 import pathlib
-import signal
-import socket
-import subprocess
-import sys
-import time
-import urllib.error
-import urllib.request
 
 import pytest
 
-from .helpers import ARTIFACTS, ROOT, TIMEOUT_MS
+from .helpers import ARTIFACTS, CHROMIUM, CHROMIUM_ARGS, TIMEOUT_MS, VIEWPORT
+from .server import Server, ServerError
 
 HERE = pathlib.Path(__file__).resolve().parent
-CHROMIUM = os.environ.get("LRE_CHROMIUM", "/usr/bin/chromium")
-CHROMIUM_ARGS = [
-    "--no-sandbox",  # CI runs as root, where Chromium's sandbox refuses to start
-    "--disable-dev-shm-usage",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--no-first-run",
-]
-VIEWPORT = {"width": 1400, "height": 1000}
-SERVER_START_TIMEOUT_S = 60
 SERVER_LOG = ARTIFACTS / "streamlit-server.log"
 
 
@@ -74,87 +58,36 @@ def chromium_path():
     return CHROMIUM
 
 
-def _free_port():
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-def _health(url):
-    try:
-        with urllib.request.urlopen(url, timeout=2) as response:
-            return response.read().decode().strip()
-    except (urllib.error.URLError, ConnectionError, TimeoutError):
-        return None
-
-
-def _log_tail(lines=40):
-    try:
-        text = SERVER_LOG.read_text(errors="replace")
-    except OSError:
-        return "(no server log)"
-    return "\n".join(text.splitlines()[-lines:]) or "(server log is empty)"
-
-
-def _stop(process):
-    """Terminate the server and everything it started (its own process group)."""
-    if process.poll() is not None:
-        return
-    try:
-        os.killpg(process.pid, signal.SIGTERM)
-        process.wait(timeout=10)
-    except ProcessLookupError:
-        pass
-    except subprocess.TimeoutExpired:
-        try:
-            os.killpg(process.pid, signal.SIGKILL)
-        except ProcessLookupError:
-            pass
-        process.wait(timeout=10)
-
-
 @pytest.fixture(scope="session")
 def app_server():
     """Base URL (http://127.0.0.1:PORT) of `streamlit run streamlit_app.py`, started once."""
-    ARTIFACTS.mkdir(parents=True, exist_ok=True)
-    port = _free_port()
-    base_url = f"http://127.0.0.1:{port}"
-    command = [
-        sys.executable, "-m", "streamlit", "run", "streamlit_app.py",
-        "--server.headless", "true",
-        "--server.address", "127.0.0.1",
-        "--server.port", str(port),
-        "--browser.gatherUsageStats", "false",
-        "--server.fileWatcherType", "none",
-    ]  # fmt: skip
-    with open(SERVER_LOG, "wb") as log:
-        process = subprocess.Popen(
-            command,
-            cwd=ROOT,
-            stdin=subprocess.DEVNULL,
-            stdout=log,
-            stderr=subprocess.STDOUT,
-            start_new_session=True,  # its own process group, stopped as a whole
-        )
+    yield from _serve(SERVER_LOG)
+
+
+def _serve(log_path):
     try:
-        deadline = time.monotonic() + SERVER_START_TIMEOUT_S
-        while _health(f"{base_url}/_stcore/health") != "ok":
-            if process.poll() is not None:
-                pytest.fail(
-                    f"streamlit exited with code {process.returncode} before it was healthy; "
-                    f"the end of {SERVER_LOG}:\n{_log_tail()}",
-                    pytrace=False,
-                )
-            if time.monotonic() > deadline:
-                pytest.fail(
-                    f"streamlit did not answer {base_url}/_stcore/health with 'ok' within "
-                    f"{SERVER_START_TIMEOUT_S} s; the end of {SERVER_LOG}:\n{_log_tail()}",
-                    pytrace=False,
-                )
-            time.sleep(0.2)  # polling the server's health, not waiting on the app
-        yield base_url
+        server = Server(log_path)
+    except ServerError as error:
+        pytest.fail(str(error), pytrace=False)
+    try:
+        yield server.base_url
     finally:
-        _stop(process)
+        server.stop()
+
+
+@pytest.fixture
+def own_server(request):
+    """A server of the test's own (a `Server`: base_url, memory, health), for a
+    test that loads it or measures it; its log is tests/artifacts/<test>-server.log."""
+    name = "".join(c if c.isalnum() or c in "-_." else "_" for c in request.node.name)
+    try:
+        server = Server(ARTIFACTS / f"{name}-server.log")
+    except ServerError as error:
+        pytest.fail(str(error), pytrace=False)
+    try:
+        yield server
+    finally:
+        server.stop()
 
 
 @pytest.fixture(scope="session")

@@ -28,6 +28,15 @@ ROOT = pathlib.Path(__file__).resolve().parents[2]
 ARTIFACTS = ROOT / "tests" / "artifacts"
 DOCS = ROOT / "docs"
 TIMEOUT_MS = 30_000  # a cold server's first run takes several seconds
+CHROMIUM = os.environ.get("LRE_CHROMIUM", "/usr/bin/chromium")  # Debian's, never a downloaded one
+CHROMIUM_ARGS = [
+    "--no-sandbox",  # CI runs as root, where Chromium's sandbox refuses to start
+    "--disable-dev-shm-usage",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--no-first-run",
+]
+VIEWPORT = {"width": 1400, "height": 1000}
 
 APP_FINISHED = (
     '[data-testid="stApp"][data-test-connection-state="CONNECTED"]'

@@ -1,0 +1,333 @@
+"""A class on one server: many learners at once, each in a browser context of
+its own (one Chromium), each with its own data and settings, walking through
+every page. The load test and the load benchmark both run a crowd.
+
+Each learner opens a link carrying their settings, may upload a CSV, then
+clicks through the sidebar's page links. On every page it records what the
+page showed: the sidebar's "In use" sentence (the data this session works
+on), any exception box, whether every chart drew, and how long one widget
+change took to redraw the page (from the key press to the script run
+finished and every chart drawn).
+
+Playwright's async API runs the learners together, in a thread of its own,
+so a caller inside pytest (whose session may also hold the sync API) is
+unaffected.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import threading
+import time
+import urllib.parse
+from dataclasses import dataclass, field
+
+from .helpers import APP_FINISHED, ARTIFACTS, CHROMIUM, CHROMIUM_ARGS, TIMEOUT_MS, VIEWPORT
+
+#: The sidebar's page links, in the order a learner visits them.
+PAGE_LABELS = ("Home", "Data", "Loss slice", "Loss contour", "Schedules", "LR finder")
+
+#: The number box each page's timed change types into (None: the page has no
+#: setting of its own to change).
+CHANGED_ON = {
+    "Home": None,
+    "Data": "Steps",
+    "Loss slice": "Steps",
+    "Loss contour": "Steps",
+    "Schedules": "Steps",
+    "LR finder": "Steps per run",
+}
+
+# Set up before a change: marks window.__lreRun.done once a script run has
+# ended (the state left "running"). Mutation records carry the old value, so
+# a run that starts and ends between two callbacks is still seen.
+_WATCH_RUN = """() => {
+    const app = document.querySelector('[data-testid="stApp"]');
+    const seen = {done: false};
+    window.__lreRun = seen;
+    const observer = new MutationObserver(records => {
+        const ended = records.some(r => r.oldValue === 'running');
+        if (ended && app.getAttribute('data-test-script-state') === 'notRunning') {
+            seen.done = true;
+            observer.disconnect();
+        }
+    });
+    observer.observe(app, {attributes: true, attributeOldValue: true,
+                           attributeFilter: ['data-test-script-state']});
+}"""
+
+
+@dataclass(frozen=True)
+class Learner:
+    """One learner: the link they open, an optional CSV they upload, the
+    sentence every page must show about their data, and the values their
+    timed changes type (by page label)."""
+
+    number: int
+    query: dict
+    expected: str
+    changes: dict
+    upload: tuple[str, bytes] | None = None
+
+    def link(self, base_url: str) -> str:
+        return f"{base_url}/?{urllib.parse.urlencode(self.query, doseq=True)}"
+
+
+@dataclass
+class Seen:
+    """What one page showed one learner."""
+
+    page: str
+    in_use: str = ""
+    exceptions: list = field(default_factory=list)
+    charts: int = 0
+    charts_drawn: int = 0
+    redraw_s: float | None = None
+    error: str | None = None
+
+
+@dataclass
+class Visit:
+    learner: Learner
+    pages: list = field(default_factory=list)
+    error: str | None = None
+    seconds: float = 0.0
+
+
+def run_crowd(base_url: str, learners: list, *, timeout_ms: int = TIMEOUT_MS * 4, on_tick=None) -> list:
+    """Send every learner through every page at once; return one Visit each.
+
+    ``on_tick`` (if given) is called about every 0.2 s from the crowd's
+    thread while it runs, e.g. to sample the server's memory."""
+    outcome = {}
+
+    def target():
+        try:
+            outcome["visits"] = asyncio.run(_crowd(base_url, learners, timeout_ms, on_tick))
+        except BaseException as error:  # handed to the caller's thread below
+            outcome["error"] = error
+
+    thread = threading.Thread(target=target, name="crowd")
+    thread.start()
+    thread.join()
+    if "error" in outcome:
+        raise outcome["error"]
+    return outcome["visits"]
+
+
+async def _crowd(base_url, learners, timeout_ms, on_tick):
+    from playwright.async_api import async_playwright, expect
+
+    expect.set_options(timeout=timeout_ms)
+    async with async_playwright() as playwright:
+        browser = await playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        ticking = asyncio.create_task(_tick(on_tick)) if on_tick else None
+        try:
+            return list(await asyncio.gather(*(_visit(browser, base_url, learner, timeout_ms)
+                                               for learner in learners)))
+        finally:
+            if ticking:
+                ticking.cancel()
+            await browser.close()
+
+
+async def _tick(on_tick):
+    while True:
+        on_tick()
+        await asyncio.sleep(0.2)
+
+
+async def _visit(browser, base_url, learner, timeout_ms):
+    from playwright.async_api import expect
+
+    visit = Visit(learner)
+    started = time.perf_counter()
+    context = await browser.new_context(viewport=VIEWPORT)
+    context.set_default_timeout(timeout_ms)
+    page = await context.new_page()
+    where = "the link"
+    try:
+        await page.goto(learner.link(base_url))
+        await _finished(page, expect)
+        if learner.upload is not None:
+            where = "the upload"
+            await _upload(page, learner.upload, expect)
+        for label in PAGE_LABELS:
+            where = label
+            visit.pages.append(await _see(page, label, learner, expect))
+    except Exception as error:  # recorded, with a picture, for the test to report
+        visit.error = f"learner {learner.number} at {where}: {type(error).__name__}: {error}"
+        try:
+            ARTIFACTS.mkdir(parents=True, exist_ok=True)
+            await page.screenshot(path=str(ARTIFACTS / f"crowd-learner-{learner.number}.png"), full_page=True)
+        except Exception:
+            pass
+    finally:
+        visit.seconds = time.perf_counter() - started
+        await context.close()
+    return visit
+
+
+async def _finished(page, expect):
+    """The script run has finished and everything it sent is drawn (see helpers.wait_for_app)."""
+    await expect(page.locator(APP_FINISHED)).to_be_visible()
+
+
+def _sidebar_link(page, label):
+    return page.get_by_test_id("stSidebar").get_by_test_id("stPageLink").filter(
+        has=page.get_by_text(label, exact=True)).locator("a")
+
+
+async def _go(page, label, expect):
+    link = _sidebar_link(page, label)
+    href = await link.evaluate("a => new URL(a.getAttribute('href') || '/', window.location.origin + '/').href")
+    path = urllib.parse.urlsplit(href).path.rstrip("/")
+    await link.click()
+    await page.wait_for_function(
+        "path => window.location.pathname.replace(/\\/$/, '') === path", arg=path)
+    await _finished(page, expect)
+
+
+async def _upload(page, upload, expect):
+    name, content = upload
+    await _go(page, "Data", expect)
+    await page.get_by_text("Your own points").click()
+    await page.get_by_test_id("stFileUploaderDropzoneInput").set_input_files(
+        files=[{"name": name, "mimeType": "text/csv", "buffer": content}])
+    await expect(_in_use(page)).to_contain_text(name)
+    await _finished(page, expect)
+
+
+def _in_use(page):
+    return page.get_by_test_id("stSidebar").get_by_test_id("stCaptionContainer").filter(has_text="In use:")
+
+
+async def _see(page, label, learner, expect):
+    seen = Seen(label)
+    await _go(page, label, expect)
+    await _charts_drawn(page, expect)
+    await _look(page, seen)
+    box_label = CHANGED_ON[label]
+    if box_label is not None and label in learner.changes:
+        box = page.get_by_test_id("stNumberInput").filter(
+            has=page.get_by_text(box_label, exact=True)).locator("input")
+        if not await box.is_visible():  # inside a closed expander: open it
+            await page.get_by_test_id("stExpander").filter(has=box).locator("summary").first.click()
+        await box.fill(str(learner.changes[label]))
+        await page.evaluate(_WATCH_RUN)
+        began = time.perf_counter()
+        await box.press("Enter")
+        await page.wait_for_function("() => window.__lreRun && window.__lreRun.done")
+        await _finished(page, expect)
+        await _charts_drawn(page, expect)
+        seen.redraw_s = time.perf_counter() - began
+        await _look(page, seen)
+    return seen
+
+
+async def _charts_drawn(page, expect):
+    charts = page.get_by_test_id("stVegaLiteChart")
+    count = await charts.count()
+    for index in range(count):
+        await expect(charts.nth(index).locator("canvas.marks, svg.marks").first).to_be_visible()
+    return count
+
+
+async def _look(page, seen):
+    """Record the page as it is now (a later look adds to the earlier one)."""
+    seen.in_use = (await _in_use(page).first.inner_text()).strip() if await _in_use(page).count() else ""
+    boxes = page.get_by_test_id("stException")
+    seen.exceptions += await boxes.all_inner_texts()
+    charts = page.get_by_test_id("stVegaLiteChart")
+    seen.charts = await charts.count()
+    drawn = 0
+    for index in range(seen.charts):
+        if await charts.nth(index).locator("canvas.marks, svg.marks").count():
+            drawn += 1
+    seen.charts_drawn = drawn
+
+
+def percentile(values, q):
+    """The q-th percentile (0..100) of ``values``, linear between ranks."""
+    ordered = sorted(values)
+    if not ordered:
+        return float("nan")
+    rank = (len(ordered) - 1) * q / 100
+    low = int(rank)
+    high = min(low + 1, len(ordered) - 1)
+    return ordered[low] + (ordered[high] - ordered[low]) * (rank - low)
+
+
+# --- the class ------------------------------------------------------------------------
+
+LOSSES = ("mse", "mae", "huber")
+OPTIMIZERS = ("gd", "momentum", "nesterov", "adagrad", "rmsprop", "adam")
+SCHEDULE_SETS = (
+    ("constant", "exponential_decay", "cosine_decay"),
+    ("step_decay", "one_cycle", "reduce_on_plateau"),
+    ("constant", "cyclic", "cosine_restarts", "warmup_cosine"),
+    ("inverse_time_decay", "polynomial_decay"),
+)
+HEAVIEST_SCHEDULES = ("constant", "exponential_decay", "cosine_decay", "one_cycle", "reduce_on_plateau", "cyclic")
+
+
+def make_learners(count: int, *, largest: bool = False, uploads_every: int = 5) -> list:
+    """``count`` learners, each with data and settings of their own.
+
+    Learner i draws points around its own line, with its own size, noise,
+    x range and seed; every ``uploads_every``-th (from the third) uploads a
+    CSV of its own instead. Losses, optimizers and schedules rotate. With
+    ``largest``, every learner takes a million points and each page's
+    largest work: the most steps, runs, guesses, rates and schedules.
+    """
+    import lrcore
+    from ui import controls, state
+
+    learners = []
+    for i in range(count):
+        loss, opt = LOSSES[i % 3], OPTIMIZERS[i % len(OPTIMIZERS)]
+        data = {
+            "n": 1_000_000 if largest else (40, 200, 1000, 5000, 20000)[i % 5] + i,
+            "w": -4.0 + 0.75 * i, "b": 1.0 + 0.25 * i, "noise": 0.5 + i % 3,
+            "x_min": -5.0 * (i % 2), "x_max": 10.0 + i, "outliers": 0.05 * (i % 2), "seed": 100 + i,
+            "std": i % 4 == 3,
+        }
+        pages = {
+            "fit_lr": ("0.001", "0.01", "0.02", "0.05")[i % 4],
+            "slice_loss": loss, "slice_param": ("b", "w")[i % 2], "slice_decay": ("none", "exponential")[i % 2],
+            "contour_loss": loss, "contour_opt1": opt, "contour_opt2": OPTIMIZERS[(i + 3) % len(OPTIMIZERS)],
+            "contour_batch": (0, 8)[i % 2],
+            "sched_pick": list(SCHEDULE_SETS[i % len(SCHEDULE_SETS)]), "sched_loss": loss,
+            "sched_opt": ("gd", "momentum", "adam")[i % 3], "sched_batch": (0, 16)[i % 2],
+            "finder_opt": ("gd", "momentum", "adam")[i % 3],
+        }
+        changes = {"Data": 150 + i, "Loss slice": 25 + i, "Loss contour": 150 + i, "Schedules": 200 + i,
+                   "LR finder": 150 + i}
+        if largest:
+            pages.update({
+                "fit_steps": 5000, "slice_steps": 500, "contour_runs": 5, "contour_steps": 5000,
+                "contour_guesses": 100_000, "sched_pick": list(HEAVIEST_SCHEDULES), "sched_steps": 5000,
+                "finder_rates": 2000, "finder_steps": 2000, "finder_rt_steps": 1000,
+            })
+            changes = {"Data": 4999 - i, "Loss slice": 499 - i, "Loss contour": 4999 - i, "Schedules": 4999 - i,
+                       "LR finder": 1999 - i}
+        query = {key: str(value).lower() if isinstance(value, bool) else value
+                 for key, value in {**data, **pages}.items()}
+        settings = state.DataSettings(**data)
+        upload = None
+        if i % uploads_every == 2:
+            points = 23 + i
+            x = [0.5 * k for k in range(points)]
+            y = [-(i + 1) / 2 * v + 3.0 + (0.1 if k % 2 else -0.1) for k, v in enumerate(x)]
+            csv = "x,y\n" + "".join(f"{a},{c}\n" for a, c in zip(x, y))
+            upload = (f"learner{i}.csv", csv.encode())
+            used = lrcore.read_csv(upload[1])
+            used = lrcore.standardize(used) if settings.std else used
+            expected = controls.in_use_line(used, upload[0], settings.std)
+        else:
+            made = lrcore.make_data(**settings.recipe())
+            made = lrcore.standardize(made) if settings.std else made
+            expected = controls.in_use_line(made, None, settings.std)
+        shown = expected.replace("**", "")  # the caption is Markdown: bold shows as plain text
+        learners.append(Learner(i, query, shown, changes, upload))
+    return learners

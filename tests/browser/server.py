@@ -1,0 +1,130 @@
+"""`streamlit run streamlit_app.py` on 127.0.0.1 and a free port, as a user
+starts it, for the browser tests and the load benchmark.
+
+The server runs in its own process group, so stopping it stops everything it
+started. Its output goes to a log file, whose end is quoted when it fails.
+"""
+
+import os
+import pathlib
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+
+ROOT = pathlib.Path(__file__).resolve().parents[2]
+START_TIMEOUT_S = 60
+
+
+class ServerError(RuntimeError):
+    """The server exited or never became healthy; the message quotes its log."""
+
+
+def free_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def health(base_url: str, timeout: float = 2.0) -> str | None:
+    """What ``/_stcore/health`` answers ("ok" when the server is up), or None."""
+    try:
+        with urllib.request.urlopen(f"{base_url}/_stcore/health", timeout=timeout) as response:
+            return response.read().decode().strip()
+    except (urllib.error.URLError, ConnectionError, TimeoutError):
+        return None
+
+
+class Server:
+    """A running ``streamlit run``: ``base_url``, ``pid``, its memory, and ``stop()``."""
+
+    def __init__(self, log_path: pathlib.Path, args: tuple[str, ...] = ()):
+        self.log_path = pathlib.Path(log_path)
+        self.log_path.parent.mkdir(parents=True, exist_ok=True)
+        port = free_port()
+        self.base_url = f"http://127.0.0.1:{port}"
+        command = [
+            sys.executable, "-m", "streamlit", "run", "streamlit_app.py",
+            "--server.headless", "true",
+            "--server.address", "127.0.0.1",
+            "--server.port", str(port),
+            "--browser.gatherUsageStats", "false",
+            "--server.fileWatcherType", "none",
+            *args,
+        ]  # fmt: skip
+        with open(self.log_path, "wb") as log:
+            self.process = subprocess.Popen(
+                command,
+                cwd=ROOT,
+                stdin=subprocess.DEVNULL,
+                stdout=log,
+                stderr=subprocess.STDOUT,
+                start_new_session=True,  # its own process group, stopped as a whole
+            )
+        self.pid = self.process.pid
+        try:
+            self._wait_until_healthy()
+        except BaseException:
+            self.stop()
+            raise
+
+    def _wait_until_healthy(self) -> None:
+        deadline = time.monotonic() + START_TIMEOUT_S
+        while health(self.base_url) != "ok":
+            if self.process.poll() is not None:
+                raise ServerError(
+                    f"streamlit exited with code {self.process.returncode} before it was healthy; "
+                    f"the end of {self.log_path}:\n{self.log_tail()}"
+                )
+            if time.monotonic() > deadline:
+                raise ServerError(
+                    f"streamlit did not answer {self.base_url}/_stcore/health with 'ok' within "
+                    f"{START_TIMEOUT_S} s; the end of {self.log_path}:\n{self.log_tail()}"
+                )
+            time.sleep(0.2)  # polling the server's health, not waiting on the app
+
+    def healthy(self) -> bool:
+        return self.process.poll() is None and health(self.base_url) == "ok"
+
+    def memory_mib(self) -> tuple[float, float]:
+        """(resident now, peak resident since start) of the server process, in MiB (Linux)."""
+        fields = {}
+        with open(f"/proc/{self.pid}/status") as status:
+            for line in status:
+                key, _, value = line.partition(":")
+                if key in ("VmRSS", "VmHWM"):
+                    fields[key] = int(value.split()[0]) / 1024  # kB
+        return fields["VmRSS"], fields["VmHWM"]
+
+    def cpu_seconds(self) -> float:
+        """User plus system CPU time the server process has used so far (Linux)."""
+        with open(f"/proc/{self.pid}/stat") as stat:
+            fields = stat.read().rsplit(")", 1)[1].split()
+        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+    def log_tail(self, lines: int = 40) -> str:
+        try:
+            text = self.log_path.read_text(errors="replace")
+        except OSError:
+            return "(no server log)"
+        return "\n".join(text.splitlines()[-lines:]) or "(server log is empty)"
+
+    def stop(self) -> None:
+        """Terminate the server and everything it started (its own process group)."""
+        process = self.process
+        if process.poll() is not None:
+            return
+        try:
+            os.killpg(process.pid, signal.SIGTERM)
+            process.wait(timeout=10)
+        except ProcessLookupError:
+            pass
+        except subprocess.TimeoutExpired:
+            try:
+                os.killpg(process.pid, signal.SIGKILL)
+            except ProcessLookupError:
+                pass
+            process.wait(timeout=10)

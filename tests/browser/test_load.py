@@ -1,0 +1,50 @@
+"""A class at once: ten learners on one server, each in a browser context of
+its own, with their own data (made points or an uploaded CSV) and settings,
+walking through every page and changing a setting on each.
+
+Whatever the others do, each learner must see only their own data on every
+page (the sidebar's "In use" sentence, computed from the data the page ran
+on, must be theirs), no page may show an exception, every chart must draw,
+and afterwards the server must still be healthy and within its memory
+budget. `python -m benchmarks.crowd` times twenty learners at the largest
+settings.
+"""
+
+from . import crowd
+
+LEARNERS = 10
+MEMORY_BUDGET_MIB = 600
+
+
+def test_ten_learners_at_once_each_see_only_their_own_data(chromium_path, own_server):
+    learners = crowd.make_learners(LEARNERS)
+    assert len({learner.expected for learner in learners}) == LEARNERS, "two learners share data: a leak would hide"
+    assert sum(learner.upload is not None for learner in learners) >= 2
+
+    visits = crowd.run_crowd(own_server.base_url, learners)
+
+    problems = []
+    for visit in visits:
+        if visit.error:
+            problems.append(visit.error)
+            continue
+        number = visit.learner.number
+        assert [seen.page for seen in visit.pages] == list(crowd.PAGE_LABELS)
+        for seen in visit.pages:
+            where = f"learner {number}, {seen.page}"
+            if seen.exceptions:
+                problems.append(f"{where}: exception {seen.exceptions}")
+            if seen.in_use != visit.learner.expected:
+                problems.append(f"{where}: saw {seen.in_use!r}, their data is {visit.learner.expected!r}")
+            if seen.charts == 0 or seen.charts_drawn != seen.charts:
+                problems.append(f"{where}: {seen.charts_drawn} of {seen.charts} charts drawn")
+            if crowd.CHANGED_ON[seen.page] and seen.redraw_s is None:
+                problems.append(f"{where}: the change was not timed")
+    assert not problems, "\n".join(problems)
+
+    assert own_server.healthy(), f"the server stopped answering /_stcore/health:\n{own_server.log_tail()}"
+    resident, peak = own_server.memory_mib()
+    assert resident < MEMORY_BUDGET_MIB, f"the server holds {resident:.0f} MiB after the class (peak {peak:.0f})"
+    times = [seen.redraw_s for visit in visits for seen in visit.pages if seen.redraw_s is not None]
+    print(f"\n{LEARNERS} learners: redraw median {crowd.percentile(times, 50):.2f} s, "
+          f"95th percentile {crowd.percentile(times, 95):.2f} s; server {resident:.0f} MiB (peak {peak:.0f})")
