@@ -4,6 +4,8 @@ import ast
 import pathlib
 import tomllib
 
+import pytest
+
 import lrcore
 from ui import compute, controls, state
 
@@ -78,3 +80,30 @@ def test_every_url_value_is_bounded_before_use():
         assert value is None or spec.kind in ("choice", "multi")
     assert compute.SAMPLE_BUDGET <= 10**8
     assert controls.BIND == {"bind": "query-params", "persist_state": "session"}
+
+
+def test_data_shared_by_the_caches_is_read_only():
+    """Caches hand the same Dataset to every session that asks: none may change it in place."""
+    made = lrcore.make_data(n=20)
+    uploaded = lrcore.read_csv(b"x,y\n0,1\n1,3\n2,5\n")
+    for data in (made, lrcore.standardize(made), uploaded, lrcore.standardize(uploaded)):
+        for values in (data.x, data.y):
+            assert not values.flags.writeable
+            with pytest.raises(ValueError):
+                values[0] = 1.0
+
+
+def test_user_text_is_shown_as_written():
+    """A file name or a quoted cell cannot become emphasis, a link or HTML."""
+    from ui.controls import plain
+
+    shown = plain("<img src=x onerror=alert(1)>_*x*_[a](javascript:b)`c`|~$")
+    for special in "<>_*[]`|~$":
+        assert all(shown[i - 1] == "\\" for i, ch in enumerate(shown) if ch == special), special
+
+
+def test_no_module_keeps_state_between_runs():
+    """Pages are scripts run afresh each time; the ui modules never rebind their globals."""
+    for path in APP_FILES:
+        for node in ast.walk(ast.parse(path.read_text())):
+            assert not isinstance(node, ast.Global), f"{path.name}:{node.lineno} rebinds a module global"
