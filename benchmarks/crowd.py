@@ -22,9 +22,14 @@ import statistics
 import sys
 import tempfile
 import time
+import urllib.request
 
 ROOT = pathlib.Path(__file__).resolve().parents[1]
 MEMORY_BUDGET_MIB = 600
+#: How long a learner waits for one step before giving up (twenty browsers share two cores).
+WAIT_MS = 300_000
+#: Streamlit keeps a closed tab's session this long (server.disconnectedSessionTTL).
+SESSION_TTL_S = 120
 
 
 def _tools():
@@ -35,19 +40,24 @@ def _tools():
     return crowd, helpers, server
 
 
-def run_class(crowd, server, learners, log_dir):
+def run_class(crowd, server, learners, log_dir, closed_after_s=0):
     """One fresh server, the learners at once: (visits, seconds, server CPU seconds,
-    idle MiB, after MiB, peak MiB, healthy)."""
+    idle MiB, after MiB, peak MiB, MiB once the sessions closed, healthy)."""
     app = server.Server(pathlib.Path(log_dir) / f"server-{len(learners)}.log")
     try:
         idle, _ = app.memory_mib()
         cpu = app.cpu_seconds()
         started = time.perf_counter()
-        visits = crowd.run_crowd(app.base_url, learners)
+        visits = crowd.run_crowd(app.base_url, learners, timeout_ms=WAIT_MS)
         seconds = time.perf_counter() - started
         cpu = app.cpu_seconds() - cpu
         after, peak = app.memory_mib()
-        return visits, seconds, cpu, idle, after, peak, app.healthy()
+        healthy = app.healthy()
+        if closed_after_s:  # the server keeps a closed session for reconnection a while
+            time.sleep(closed_after_s)
+            urllib.request.urlopen(f"{app.base_url}/_stcore/health", timeout=5).read()
+        closed, _ = app.memory_mib()
+        return visits, seconds, cpu, idle, after, peak, closed, healthy
     finally:
         app.stop()
 
@@ -89,8 +99,9 @@ def main(argv=None) -> None:
     print(f"Python {platform.python_version()}, {os.cpu_count()} CPUs; {setting}")
 
     with tempfile.TemporaryDirectory() as logs:
-        alone, alone_s, alone_cpu, _, alone_after, alone_peak, _ = run_class(crowd, server, learners[:1], logs)
-        visits, class_s, class_cpu, idle, after, peak, healthy = run_class(crowd, server, learners, logs)
+        alone, alone_s, alone_cpu, _, alone_after, alone_peak, _, _ = run_class(crowd, server, learners[:1], logs)
+        visits, class_s, class_cpu, idle, after, peak, closed, healthy = run_class(
+            crowd, server, learners, logs, closed_after_s=SESSION_TTL_S + 30)
 
     base = redraws(alone)
     times = redraws(visits)
@@ -116,6 +127,7 @@ def main(argv=None) -> None:
     print(f"| after one learner alone | {alone_after:,.0f} | peak {alone_peak:,.0f} |")
     print(f"| after {count} learners | {after:,.0f} | {'within' if after < MEMORY_BUDGET_MIB else 'OVER'} budget |")
     print(f"| peak while {count} learners worked | {peak:,.0f} | VmHWM |")
+    print(f"| {SESSION_TTL_S + 30} s later, their sessions closed | {closed:,.0f} | |")
 
     found = problems(visits) + problems(alone)
     print(f"\nServer healthy afterwards: {'yes' if healthy else 'NO'}. "

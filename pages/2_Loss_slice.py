@@ -23,7 +23,7 @@ st.markdown(
 controls.show_notices()
 
 left, middle, right = st.columns([1.1, 1.4, 1.2])
-param = controls.choice(S["slice_param"], left, {"b": "b (w held)", "w": "w (b held)"})
+param = controls.choice(S["slice_param"], left)
 other = "w" if param == "b" else "b"
 with middle:
     hold = controls.choice(S["slice_hold"], labels={"best fit": f"{other} at the best fit", "a value": "a value"})
@@ -72,7 +72,8 @@ if loss != "mse":
 steps, cut = compute.affordable_steps(loss, data.n, 2 if decay != "none" else 1, steps)
 if cut:
     st.warning(cut, icon=":material/speed:")
-result = compute.slice_runs(data, fingerprint, param, held, loss, delta, start, lr, steps, decay, decay_rate)
+result = compute.slice_runs(data, fingerprint, s, param, held, loss, delta,
+                            start, lr, steps, decay, decay_rate)
 runs, curve = result["runs"], result["curve"]
 loss_title = f"{state.LOSS_NAMES[loss]} with {other} = {held:.4g}"
 st.altair_chart(

@@ -107,3 +107,57 @@ def test_no_module_keeps_state_between_runs():
     for path in APP_FILES:
         for node in ast.walk(ast.parse(path.read_text())):
             assert not isinstance(node, ast.Global), f"{path.name}:{node.lineno} rebinds a module global"
+
+
+def test_no_computation_waits_on_another_while_it_holds_a_turn():
+    """At most `compute.AT_ONCE` computations run at once, and a cached computation
+    never calls another cached one (directly or through a helper): it could wait
+    on that one's lock, held by a session that waits for a turn."""
+    tree = ast.parse((ROOT / "ui" / "compute.py").read_text())
+    functions = {node.name: node for node in tree.body if isinstance(node, ast.FunctionDef)}
+    cached = {name for name, node in functions.items()
+              if any("cache_" in ast.unparse(d) for d in node.decorator_list)}
+    assert all(any(ast.unparse(d) == "_limited" for d in functions[name].decorator_list) for name in cached)
+
+    def reaches(name, seen):
+        for call in ast.walk(functions[name]):
+            if isinstance(call, ast.Call) and isinstance(call.func, ast.Name) and call.func.id in functions:
+                callee = call.func.id
+                if callee not in seen:
+                    seen.add(callee)
+                    reaches(callee, seen)
+        return seen
+
+    for name in cached:
+        assert not (reaches(name, set()) & cached), name
+    assert compute.AT_ONCE >= 1
+
+
+def test_at_most_a_few_computations_run_at_once_and_nesting_keeps_its_turn():
+    import threading
+    import time
+
+    running, most = [0], [0]
+    lock = threading.Lock()
+
+    @compute._limited
+    def inner():
+        return True
+
+    @compute._limited
+    def work():
+        with lock:
+            running[0] += 1
+            most[0] = max(most[0], running[0])
+        time.sleep(0.05)
+        with lock:
+            running[0] -= 1
+        return inner()  # a nested call must not wait for a second turn
+
+    threads = [threading.Thread(target=work) for _ in range(3 * compute.AT_ONCE)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=10)
+    assert not any(thread.is_alive() for thread in threads)
+    assert most[0] == compute.AT_ONCE

@@ -5,11 +5,20 @@ session (``st.cache_resource``). Results are cached by the dataset's
 fingerprint and plain numbers (``st.cache_data``), so the same learning rate
 on the same data is never computed twice; the ``_data`` argument itself is
 not hashed. Every cache is bounded.
+
+Many sessions share one server process. Two rules keep its memory bounded
+whatever they ask for at once: at most ``AT_ONCE`` computations run at the
+same time (a cache hit never waits), and on Linux freed memory is given
+back to the system (see ``_tune_memory``).
 """
 
 from __future__ import annotations
 
+import ctypes
+import functools
 import math
+import sys
+import threading
 
 import numpy as np
 import pandas as pd
@@ -18,6 +27,77 @@ import streamlit as st
 import lrcore
 
 from .state import DataSettings
+
+#: Computations (cache misses) that may run at the same time in the server.
+#: The work is CPU-bound numpy, so more at once would not finish sooner on a
+#: small machine, but each would hold its arrays (up to ~100 MB) meanwhile.
+AT_ONCE = 2
+_turns = threading.BoundedSemaphore(AT_ONCE)
+_inside = threading.local()
+
+
+def _limited(fn):
+    """Run ``fn`` only when one of the ``AT_ONCE`` turns is free. A nested
+    call keeps its turn rather than waiting for a second one. A computation
+    must not call another cached one: it could wait on that one's per-key
+    lock, held by a session that is itself waiting for a turn."""
+
+    @functools.wraps(fn)
+    def wrapper(*args, **kwargs):
+        if getattr(_inside, "depth", 0):
+            return fn(*args, **kwargs)
+        with _turns:
+            _inside.depth = 1
+            try:
+                return fn(*args, **kwargs)
+            finally:
+                _inside.depth = 0
+                release_memory()  # what the computation freed goes back to the system
+
+    return wrapper
+
+
+def _libc():
+    """glibc, on Linux; None elsewhere (macOS, Windows, musl), where the
+    memory tuning below is left to the system."""
+    if not sys.platform.startswith("linux"):
+        return None
+    try:
+        libc = ctypes.CDLL("libc.so.6")
+        libc.mallopt, libc.malloc_trim  # noqa: B018 (both exist in glibc only)
+    except (OSError, AttributeError):
+        return None
+    return libc
+
+
+_LIBC = _libc()
+
+
+def _tune_memory(large: int = 1 << 20, arenas: int = 2) -> bool:
+    """Make glibc give freed memory back to the system.
+
+    By default glibc keeps freed blocks for reuse: blocks below a threshold
+    that grows (up to 32 MB) as big blocks are freed, in up to 8 arenas per
+    core, one per thread that met another. After many sessions have worked
+    on a million points the server would keep most of its peak. Here every
+    block of ``large`` bytes or more is mapped on its own and unmapped when
+    freed, and the script threads share ``arenas`` arenas."""
+    if _LIBC is None:
+        return False
+    m_trim_threshold, m_mmap_threshold, m_arena_max = -1, -3, -8  # from malloc.h
+    return bool(_LIBC.mallopt(m_mmap_threshold, large) and _LIBC.mallopt(m_arena_max, arenas)
+                and _LIBC.mallopt(m_trim_threshold, large))
+
+
+def release_memory() -> None:
+    """Hand the free pages of every arena back to the system (glibc only):
+    after each computation, and at the start of each page run (what the
+    last run of any session freed)."""
+    if _LIBC is not None:
+        _LIBC.malloc_trim(0)
+
+
+_tune_memory()
 
 #: Most points drawn in a scatter; more are sampled down.
 MAX_SCATTER = 5000
@@ -34,14 +114,16 @@ def made_data(settings: DataSettings) -> lrcore.Dataset:
     return _made_data(settings.key())
 
 
-@st.cache_resource(max_entries=16, show_spinner=False)
+@st.cache_resource(max_entries=8, show_spinner=False)
+@_limited
 def _made_data(key: tuple) -> lrcore.Dataset:
     settings = DataSettings(*key)
     data = lrcore.make_data(**settings.recipe())
     return lrcore.standardize(data) if settings.std else data
 
 
-@st.cache_resource(max_entries=8, show_spinner=False)
+@st.cache_resource(max_entries=4, show_spinner=False)
+@_limited
 def standardized(_data: lrcore.Dataset, fingerprint: str) -> lrcore.Dataset:
     """An uploaded dataset, standardized (keyed by its fingerprint)."""
     return lrcore.standardize(_data)
@@ -63,6 +145,7 @@ def thinned(count: int, most: int) -> np.ndarray:
 
 
 @st.cache_data(max_entries=64, show_spinner=False)
+@_limited
 def fit_run(_data: lrcore.Dataset, fingerprint: str, lr: float, steps: int, w0: float, b0: float) -> dict:
     """One run of plain gradient descent on MSE, prepared for drawing.
 
@@ -90,6 +173,7 @@ def fit_run(_data: lrcore.Dataset, fingerprint: str, lr: float, steps: int, w0: 
 
 
 @st.cache_data(max_entries=16, show_spinner=False)
+@_limited
 def scatter_sample(_data: lrcore.Dataset, fingerprint: str, most: int = MAX_SCATTER) -> pd.DataFrame:
     """At most ``most`` of the points (a fixed random sample), as x, y."""
     if _data.n <= most:
@@ -112,6 +196,7 @@ def sample_csv() -> bytes:
 
 
 @st.cache_data(max_entries=32, show_spinner=False)
+@_limited
 def best_fit(_data: lrcore.Dataset, fingerprint: str, loss: str, delta: float) -> tuple[float, float]:
     """The (w, b) of the lowest ``loss`` on the data."""
     return lrcore.losses.get(loss, **_loss_params(loss, delta)).minimizer(_data)
@@ -122,6 +207,7 @@ def _loss_params(loss: str, delta: float) -> dict:
 
 
 @st.cache_data(max_entries=32, show_spinner=False)
+@_limited
 def slice_of(_data: lrcore.Dataset, fingerprint: str, param: str, held: float, loss: str, delta: float):
     """The slice of the loss along ``param`` (a lrcore.slices.Slice)."""
     return lrcore.slices.along(_data, param, held, lrcore.losses.get(loss, **_loss_params(loss, delta)))
@@ -135,11 +221,16 @@ def decay_schedule(kind: str, lr: float, per_step: float):
 
 
 @st.cache_data(max_entries=64, show_spinner=False)
+@_limited
 def slice_runs(
-    _data: lrcore.Dataset, fingerprint: str, param: str, held: float, loss: str, delta: float,
+    _data: lrcore.Dataset, fingerprint: str, _slice, param: str, held: float, loss: str, delta: float,
     start: float, lr: float, steps: int, decay: str, decay_rate: float,
 ) -> dict:
     """The constant-rate run along the slice, and the decayed one if asked.
+
+    ``_slice`` is ``slice_of`` for the same arguments, passed in (not hashed:
+    param, held, loss and delta name it) so that this computation never
+    waits on another cached one while it holds its turn.
 
     Returns ``runs``: a DataFrame (run, step, p, loss, grad, lr, update) of the
     finite steps of each run; ``diverged_at``: {run: column or -1};
@@ -147,7 +238,7 @@ def slice_runs(
     minimum and the visited points (within 20 times the start's distance);
     ``left_chart``: {run: True if some visited point lies off that range}.
     """
-    s = slice_of(_data, fingerprint, param, held, loss, delta)
+    s = _slice
     names = ["constant rate"]
     rates = [lr]
     if decay != "none":
@@ -197,6 +288,7 @@ def optimizer_for(name: str, momentum: float, alpha: float, beta1: float, beta2:
 
 
 @st.cache_data(max_entries=32, show_spinner=False)
+@_limited
 def contour_runs(
     _data: lrcore.Dataset, fingerprint: str, runs: tuple, hyper: tuple, start: tuple, steps: int,
     batch: int, loss: str, delta: float,
@@ -253,6 +345,7 @@ def affordable_slopes(loss: str, n: int, size: int) -> int:
 
 
 @st.cache_data(max_entries=32, show_spinner=False)
+@_limited
 def loss_grid(_data: lrcore.Dataset, fingerprint: str, box: tuple, loss: str, delta: float, size: int = 160):
     """The loss over ``box``: (w values, b values, Z[b, w]), ``size`` intercepts
     by ``size`` slopes, or fewer slopes where MAE or Huber would read too many points."""
@@ -318,6 +411,7 @@ LOSS_LABEL = {"mse": "MSE", "mae": "MAE", "huber": "Huber"}
 
 
 @st.cache_data(max_entries=16, show_spinner=False)
+@_limited
 def random_guesses(_data: lrcore.Dataset, fingerprint: str, guesses: int, center: tuple, half: tuple,
                    loss: str, delta: float) -> dict:
     """lrcore.search.random_search, as plain arrays: w, b, best_so_far."""
@@ -375,6 +469,7 @@ def build_schedule(name: str, lr: float, steps: int, values: dict):
 
 
 @st.cache_data(max_entries=32, show_spinner=False)
+@_limited
 def schedule_runs(_data: lrcore.Dataset, fingerprint: str, chosen: tuple, lr: float, steps: int, opt: str,
                   hyper: tuple, loss: str, batch: int) -> dict:
     """All chosen schedules, run together from (0, 0) on the same mini-batches.
@@ -391,6 +486,7 @@ def schedule_runs(_data: lrcore.Dataset, fingerprint: str, chosen: tuple, lr: fl
 
 
 @st.cache_data(max_entries=16, show_spinner=False)
+@_limited
 def stability_sweep(_data: lrcore.Dataset, fingerprint: str, low: float, high: float, count: int, steps: int,
                     opt: str, momentum: float, tol: float) -> pd.DataFrame:
     """``count`` log-spaced constant rates from low to high, one vectorised
@@ -401,26 +497,40 @@ def stability_sweep(_data: lrcore.Dataset, fingerprint: str, low: float, high: f
     quadratic the loss falls at every step below 2/λmax, and past it the
     unstable direction soon makes it rise at every step)."""
     rates = np.geomspace(low, high, count)
-    traj = lrcore.run(_data, rates, steps=steps, optimizer=optimizer_for(opt, momentum, 0.99, 0.9, 0.999))
+    optimizer = optimizer_for(opt, momentum, 0.99, 0.9, 0.999)
     floor = lrcore.theory.curvature(_data).min_loss
-    gaps = traj.loss - floor
-    start_gap = gaps[:, :1]
-    finite = np.isfinite(gaps)
-    last = np.where(traj.diverged_at >= 0, np.maximum(traj.diverged_at - 1, 0), steps)
-    final = gaps[np.arange(count), last]
-    with np.errstate(invalid="ignore"):
-        arrived = finite & (gaps <= tol * start_gap)
-    first = np.where(arrived.any(axis=1), arrived.argmax(axis=1), -1)
-    rising = np.zeros(count, dtype=bool)
-    if steps >= 1:
+    parts = []
+    # The rates go in groups, so that a sweep holds at most SWEEP_CELLS
+    # trajectory entries at once, not count x steps (2000 x 2000 would be
+    # about 130 MB while it runs, per session).
+    group = max(1, SWEEP_CELLS // (steps + 1))
+    for start in range(0, count, group):
+        chunk = rates[start:start + group]
+        traj = lrcore.run(_data, chunk, steps=steps, optimizer=optimizer)
+        gaps = traj.loss - floor
+        finite = np.isfinite(gaps)
+        last = np.where(traj.diverged_at >= 0, np.maximum(traj.diverged_at - 1, 0), steps)
+        final = gaps[np.arange(chunk.size), last]
         with np.errstate(invalid="ignore"):
-            rising = traj.loss[:, -1] > traj.loss[:, -2]
-    growing = (traj.diverged_at >= 0) | rising
-    return pd.DataFrame({"lr": rates, "final_gap": final, "steps_to_tol": np.where(first >= 0, first, np.nan),
-                         "diverged_at": traj.diverged_at, "growing": growing})
+            arrived = finite & (gaps <= tol * gaps[:, :1])
+        first = np.where(arrived.any(axis=1), arrived.argmax(axis=1), -1)
+        rising = np.zeros(chunk.size, dtype=bool)
+        if steps >= 1:
+            with np.errstate(invalid="ignore"):
+                rising = traj.loss[:, -1] > traj.loss[:, -2]
+        parts.append(pd.DataFrame({
+            "lr": chunk, "final_gap": final, "steps_to_tol": np.where(first >= 0, first, np.nan),
+            "diverged_at": traj.diverged_at, "growing": (traj.diverged_at >= 0) | rising,
+        }))
+    return pd.concat(parts, ignore_index=True)
+
+
+#: The most trajectory entries (runs x steps) one stability sweep holds at once.
+SWEEP_CELLS = 2_000_000
 
 
 @st.cache_data(max_entries=16, show_spinner=False)
+@_limited
 def range_test(_data: lrcore.Dataset, fingerprint: str, low: float, high: float, steps: int, smooth: float,
                stop: float, batch: int) -> dict:
     """lrcore.lr_range_test as plain values."""

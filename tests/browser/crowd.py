@@ -94,16 +94,14 @@ class Visit:
     seconds: float = 0.0
 
 
-def run_crowd(base_url: str, learners: list, *, timeout_ms: int = TIMEOUT_MS * 4, on_tick=None) -> list:
+def run_crowd(base_url: str, learners: list, *, timeout_ms: int = TIMEOUT_MS * 4) -> list:
     """Send every learner through every page at once; return one Visit each.
-
-    ``on_tick`` (if given) is called about every 0.2 s from the crowd's
-    thread while it runs, e.g. to sample the server's memory."""
+    A learner gives up on a step after ``timeout_ms``, and says where."""
     outcome = {}
 
     def target():
         try:
-            outcome["visits"] = asyncio.run(_crowd(base_url, learners, timeout_ms, on_tick))
+            outcome["visits"] = asyncio.run(_crowd(base_url, learners, timeout_ms))
         except BaseException as error:  # handed to the caller's thread below
             outcome["error"] = error
 
@@ -115,26 +113,17 @@ def run_crowd(base_url: str, learners: list, *, timeout_ms: int = TIMEOUT_MS * 4
     return outcome["visits"]
 
 
-async def _crowd(base_url, learners, timeout_ms, on_tick):
+async def _crowd(base_url, learners, timeout_ms):
     from playwright.async_api import async_playwright, expect
 
     expect.set_options(timeout=timeout_ms)
     async with async_playwright() as playwright:
         browser = await playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        ticking = asyncio.create_task(_tick(on_tick)) if on_tick else None
         try:
             return list(await asyncio.gather(*(_visit(browser, base_url, learner, timeout_ms)
                                                for learner in learners)))
         finally:
-            if ticking:
-                ticking.cancel()
             await browser.close()
-
-
-async def _tick(on_tick):
-    while True:
-        on_tick()
-        await asyncio.sleep(0.2)
 
 
 async def _visit(browser, base_url, learner, timeout_ms):
