@@ -42,7 +42,7 @@ with st.expander("Your own points: upload a CSV, or download these", expanded=Fa
     )
 
 st.caption(
-    f"Using {current.name}: {data.n:,} points"
+    f"Using {controls.plain(current.name)}: {data.n:,} points"
     + (", x standardized" if current.settings.std else "")
     + ". **Standardize x** (sidebar) rescales x to mean 0 and standard deviation 1: the loss "
     "bowl becomes round, so its curvature, and the learning rates that work, change."

@@ -86,15 +86,16 @@ def import_url(settings: dict[str, Setting] = state.ALL) -> None:
     # A link from another page of the app (a page_link carrying settings)
     # asks for its values to be read again with ``apply=1``.
     again = st.query_params.get(APPLY) == "1"
-    if st.session_state.get(_IMPORTED) and not again:
+    first = not st.session_state.get(_IMPORTED)
+    if not first and not again:
         _keep(settings)
         return
     st.session_state[_IMPORTED] = True
     if again:
         del st.query_params[APPLY]
     notices = []
-    params = st.query_params.to_dict()
-    for key, raw in params.items():
+    checked = {}
+    for key, raw in st.query_params.to_dict().items():
         spec = settings.get(key)
         if spec is None:
             continue  # not a setting of this app: ignored
@@ -105,7 +106,36 @@ def import_url(settings: dict[str, Setting] = state.ALL) -> None:
             notices.append(notice)
         if value is not None:
             st.session_state[key] = _widget_value(spec, value)
+        checked[key] = value
     st.session_state[_NOTICES] = st.session_state.get(_NOTICES, []) + notices if again else notices
+    if first and checked:
+        # On a session's first run Streamlit also reads the link for each
+        # bound widget, and its reading wins over the checked one (a fraction
+        # for a whole number, an over-long value, part of a list). So the link
+        # is rewritten with the checked values, as the widgets write them, and
+        # the page runs again from it.
+        for key, value in checked.items():
+            spec = settings[key]
+            if value is None or _widget_value(spec, value) == _widget_value(spec, spec.default):
+                del st.query_params[key]
+            else:
+                st.query_params[key] = _link_value(spec, value)
+        st.rerun()
+
+
+def _link_value(spec: Setting, value) -> str | list[str]:
+    """A checked value as its widget writes it in the link: a choice by the
+    label the widget shows."""
+    labels = dict(zip(spec.options, spec.labels))
+    if spec.kind == "multi":
+        return [labels.get(item, item) for item in value]
+    if spec.kind == "choice":
+        return labels.get(value, value)
+    if spec.kind == "bool":
+        return str(value).lower()
+    if spec.kind == "int":
+        return str(value)
+    return value if spec.kind == "rate" else repr(float(value))
 
 
 def _keep(settings: dict[str, Setting]) -> None:
@@ -162,7 +192,7 @@ def number(spec: Setting, where=st, **kwargs):
 
 def choice(spec: Setting, where=st, labels: dict | None = None, **kwargs) -> str:
     """One of a few options, as a horizontal radio."""
-    labels = labels or {}
+    labels = labels or dict(zip(spec.options, spec.labels))
     return where.radio(
         spec.label,
         list(spec.options),
@@ -178,7 +208,7 @@ def choice(spec: Setting, where=st, labels: dict | None = None, **kwargs) -> str
 
 def multi(spec: Setting, where=st, labels: dict | None = None, most: int | None = None) -> list:
     """Several of the options, in the order chosen."""
-    labels = labels or {}
+    labels = labels or dict(zip(spec.options, spec.labels))
     return list(where.multiselect(
         spec.label, list(spec.options), default=list(spec.default), format_func=lambda o: labels.get(o, o),
         key=spec.key, help=spec.help, max_selections=most, **BIND,
@@ -322,6 +352,7 @@ def current_data() -> CurrentData:
     An uploaded CSV is used while it is selected; otherwise the made points."""
     from . import compute
 
+    compute.release_memory()
     settings, source = data_sidebar()
     uploaded = st.session_state.get(UPLOAD)
     if source == UPLOADED and uploaded is not None:

@@ -41,8 +41,12 @@ class Setting:
     """One setting: a widget, its URL query parameter and its bounds.
 
     kind: "float", "int" (a whole number), "bool", "choice" (one of
-    ``options``) or "rate" (a learning rate on a log scale, stored as its
-    label, e.g. "0.02").
+    ``options``), "multi" (several of them) or "rate" (a learning rate on a
+    log scale, stored as its label, e.g. "0.02").
+
+    labels: the words the widget shows for ``options``, in the same order
+    (none: the options themselves). Streamlit writes these words into the
+    address bar, so a link may name an option either way.
     """
 
     key: str
@@ -53,6 +57,7 @@ class Setting:
     high: float | None = None
     options: tuple = ()
     help: str = ""
+    labels: tuple = ()
     format: str | None = None
 
     def clamp(self, value):
@@ -64,10 +69,20 @@ class Setting:
             return format_rate(min(max(float(value), self.low), self.high), 6)
         return value
 
+    def option_named(self, text: str):
+        """The option ``text`` names, by itself or by its label; None if none."""
+        if text in self.options:
+            return text
+        if text in self.labels:
+            return self.options[self.labels.index(text)]
+        return None
+
     def from_url(self, raw) -> tuple[Any, str | None]:
         """(value to use or None to ignore, a notice or None) for a URL value."""
         text = str(raw).strip()
         shown = text if len(text) <= 20 else text[:17] + "..."
+        # quoted as code in a notice: a backtick or a line break would end the quote early
+        shown = " ".join(shown.split()).replace("`", "'")
         if len(text) > MAX_URL_VALUE:
             return None, f"`{self.key}` was too long to be a setting and was ignored."
         if self.kind == "bool":
@@ -78,11 +93,13 @@ class Setting:
                 return False, None
             return None, f"`{self.key}={shown}` is not true or false and was ignored."
         if self.kind == "choice":
-            if text in self.options:
-                return text, None
+            option = self.option_named(text)
+            if option is not None:
+                return option, None
             return None, f"`{self.key}={shown}` is not one of {', '.join(self.options)} and was ignored."
         if self.kind == "multi":
-            chosen = [item for item in text.split(",") if item in self.options][:MAX_SCHEDULES]
+            named = (self.option_named(item) for item in text.split(","))
+            chosen = [option for option in named if option is not None][:MAX_SCHEDULES]
             chosen = list(dict.fromkeys(chosen))
             if not chosen:
                 return None, f"`{self.key}={shown}` names none of the choices and was ignored."
@@ -145,14 +162,15 @@ FIT = _settings(
 # --- the loss-slice page --------------------------------------------------------------
 
 LOSS_NAMES = {"mse": "MSE", "mae": "MAE", "huber": "Huber"}
+LOSS_LABELS = tuple(LOSS_NAMES.values())
 
 SLICE = _settings(
-    Setting("slice_param", "Move", "b", "choice", options=("b", "w"),
+    Setting("slice_param", "Move", "b", "choice", options=("b", "w"), labels=("b (w held)", "w (b held)"),
             help="The parameter gradient descent moves; the other one is held."),
     Setting("slice_hold", "Hold the other at", "best fit", "choice", options=("best fit", "a value"),
             help="The best fit's value of the held parameter, or one you type."),
     Setting("slice_held", "Held value", 0.0, "float", -100.0, 100.0, help="The held parameter's value."),
-    Setting("slice_loss", "Loss", "mse", "choice", options=tuple(LOSS_NAMES),
+    Setting("slice_loss", "Loss", "mse", "choice", options=tuple(LOSS_NAMES), labels=LOSS_LABELS,
             help="MSE: mean of r²; MAE: mean of |r|; Huber: r²/2 near the line, linear beyond delta."),
     Setting("slice_delta", "Huber delta", 1.0, "float", 0.01, 100.0,
             help="Residuals smaller than delta count quadratically, larger ones linearly."),
@@ -179,6 +197,7 @@ CONTOUR = _settings(
               options=_log_grid(LR_MIN, LR_MAX), help="This run's learning rate (log scale).")
       for i in range(1, MAX_RUNS + 1)],
     *[Setting(f"contour_opt{i}", f"Run {i}: optimizer", "gd", "choice", options=tuple(OPTIMIZER_NAMES),
+              labels=tuple(OPTIMIZER_NAMES.values()),
               help="PyTorch's update rule for this run.") for i in range(1, MAX_RUNS + 1)],
     Setting("contour_momentum", "Momentum", 0.9, "float", 0.0, 0.99, help="For momentum and Nesterov runs."),
     Setting("contour_alpha", "RMSprop alpha", 0.99, "float", 0.0, 0.999, help="RMSprop's averaging of g²."),
@@ -189,7 +208,8 @@ CONTOUR = _settings(
     Setting("contour_steps", "Steps", 200, "int", 1, 5000, help="Updates per run."),
     Setting("contour_batch", "Batch size", 0, "int", 0, 1000,
             help="0 uses every point each step; a smaller batch draws mini-batches (the same for every run)."),
-    Setting("contour_loss", "Loss", "mse", "choice", options=tuple(LOSS_NAMES), help="The loss drawn and descended."),
+    Setting("contour_loss", "Loss", "mse", "choice", options=tuple(LOSS_NAMES), labels=LOSS_LABELS,
+            help="The loss drawn and descended."),
     Setting("contour_delta", "Huber delta", 1.0, "float", 0.01, 100.0, help="Huber's switch from r²/2 to linear."),
     Setting("contour_tol", "Tolerance", 1e-4, "float", 1e-12, 1.0, format="%.0e",
             help="A run has arrived when its loss gap to the minimum is this fraction of where it started."),
@@ -251,12 +271,15 @@ _CHOICES = {("cyclic", "mode"): ("triangular", "triangular2", "exp_range")}
 
 SCHED = _settings(
     Setting("sched_pick", "Schedules", ("constant", "exponential_decay", "cosine_decay"), "multi",
-            options=tuple(SCHEDULE_NAMES), help="Up to 6 schedules, run side by side from the same start."),
+            options=tuple(SCHEDULE_NAMES), labels=tuple(SCHEDULE_NAMES.values()),
+            help="Up to 6 schedules, run side by side from the same start."),
     Setting("sched_lr", "Base learning rate", format_rate(0.02), "rate", LR_MIN, LR_MAX,
             options=_log_grid(LR_MIN, LR_MAX), help="The rate every schedule starts from (or peaks at)."),
     Setting("sched_steps", "Steps", 300, "int", 10, 5000, help="Updates per run."),
-    Setting("sched_opt", "Optimizer", "gd", "choice", options=tuple(OPTIMIZER_NAMES), help="The same for every run."),
-    Setting("sched_loss", "Loss", "mse", "choice", options=tuple(LOSS_NAMES), help="The same for every run."),
+    Setting("sched_opt", "Optimizer", "gd", "choice", options=tuple(OPTIMIZER_NAMES),
+            labels=tuple(OPTIMIZER_NAMES.values()), help="The same for every run."),
+    Setting("sched_loss", "Loss", "mse", "choice", options=tuple(LOSS_NAMES), labels=LOSS_LABELS,
+            help="The same for every run."),
     Setting("sched_batch", "Batch size", 0, "int", 0, 1000, help="0: every point each step; else mini-batches."),
     Setting("sched_log", "Log scale for the rates", True, "bool", help="Draw the learning rates on a log axis."),
     *[Setting(f"sched_{name}_{param}", label, default, kind, low, high,
@@ -273,6 +296,7 @@ FINDER = _settings(
             help="How many log-spaced constant rates to run, all at once."),
     Setting("finder_steps", "Steps per run", 200, "int", 10, 2000, help="Updates per rate."),
     Setting("finder_opt", "Optimizer", "gd", "choice", options=("gd", "momentum", "adam"),
+            labels=tuple(OPTIMIZER_NAMES[name] for name in ("gd", "momentum", "adam")),
             help="Plain gradient descent, heavy-ball momentum, or Adam."),
     Setting("finder_momentum", "Momentum", 0.9, "float", 0.0, 0.99, help="For the momentum sweep."),
     Setting("finder_tol", "Tolerance", 1e-4, "float", 1e-12, 1.0, format="%.0e",
