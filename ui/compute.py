@@ -333,8 +333,8 @@ def window(center: tuple[float, float], start: tuple[float, float], w: np.ndarra
 #: is its number of slopes times n (all the intercepts of one slope share
 #: one pass over the points), so on large data the grid gets fewer slopes
 #: than intercepts; a slice along w gets fewer points. MSE is never cut.
-CURVE_BUDGET = 30_000_000
-FEWEST_SLOPES = 32
+CURVE_BUDGET = 20_000_000
+FEWEST_SLOPES = 24
 
 
 def affordable_slopes(loss: str, n: int, size: int) -> int:
@@ -382,7 +382,7 @@ def contour_lines(ws: np.ndarray, bs: np.ndarray, z: np.ndarray, floor: float, c
 
 #: Point-evaluations one page run may spend on MAE or Huber descent (each
 #: step of each run touches every point): about a second on this machine.
-SAMPLE_BUDGET = 30_000_000
+SAMPLE_BUDGET = 20_000_000
 
 
 def affordable_steps(loss: str, n: int, runs: int, steps: int) -> tuple[int, str | None]:
