@@ -62,24 +62,6 @@ def run_class(crowd, server, learners, log_dir, closed_after_s=0):
         app.stop()
 
 
-def redraws(visits) -> list[float]:
-    return [seen.redraw_s for visit in visits for seen in visit.pages if seen.redraw_s is not None]
-
-
-def problems(visits) -> list[str]:
-    found = []
-    for visit in visits:
-        if visit.error:
-            found.append(visit.error)
-            continue
-        for seen in visit.pages:
-            if seen.exceptions:
-                found.append(f"learner {visit.learner.number}, {seen.page}: exception")
-            if seen.in_use != visit.learner.expected:
-                found.append(f"learner {visit.learner.number}, {seen.page}: someone else's data")
-    return found
-
-
 def fmt(seconds: float) -> str:
     return f"{seconds:,.2f} s"
 
@@ -103,8 +85,8 @@ def main(argv=None) -> None:
         visits, class_s, class_cpu, idle, after, peak, closed, healthy = run_class(
             crowd, server, learners, logs, closed_after_s=SESSION_TTL_S + 30)
 
-    base = redraws(alone)
-    times = redraws(visits)
+    base = crowd.redraws(alone)
+    times = crowd.redraws(visits)
     base_median = statistics.median(base)
     median, p95 = crowd.percentile(times, 50), crowd.percentile(times, 95)
     count = len(learners)
@@ -129,7 +111,7 @@ def main(argv=None) -> None:
     print(f"| peak while {count} learners worked | {peak:,.0f} | VmHWM |")
     print(f"| {SESSION_TTL_S + 30} s later, their sessions closed | {closed:,.0f} | |")
 
-    found = problems(visits) + problems(alone)
+    found = crowd.problems(visits) + crowd.problems(alone)
     print(f"\nServer healthy afterwards: {'yes' if healthy else 'NO'}. "
           f"Exceptions or someone else's data: {len(found)}.")
     for line in found:

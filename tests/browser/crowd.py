@@ -22,7 +22,8 @@ import time
 import urllib.parse
 from dataclasses import dataclass, field
 
-from .helpers import APP_FINISHED, ARTIFACTS, CHROMIUM, CHROMIUM_ARGS, TIMEOUT_MS, VIEWPORT
+from .helpers import (APP_FINISHED, ARTIFACTS, CHROMIUM, CHROMIUM_ARGS, TIMEOUT_MS, VIEWPORT, in_use,
+                      number_input, sidebar_link)
 
 #: The sidebar's page links, in the order a learner visits them.
 PAGE_LABELS = ("Home", "Data", "Loss slice", "Loss contour", "Schedules", "LR finder")
@@ -162,13 +163,8 @@ async def _finished(page, expect):
     await expect(page.locator(APP_FINISHED)).to_be_visible()
 
 
-def _sidebar_link(page, label):
-    return page.get_by_test_id("stSidebar").get_by_test_id("stPageLink").filter(
-        has=page.get_by_text(label, exact=True)).locator("a")
-
-
 async def _go(page, label, expect):
-    link = _sidebar_link(page, label)
+    link = sidebar_link(page, label)
     href = await link.evaluate("a => new URL(a.getAttribute('href') || '/', window.location.origin + '/').href")
     path = urllib.parse.urlsplit(href).path.rstrip("/")
     await link.click()
@@ -183,12 +179,8 @@ async def _upload(page, upload, expect):
     await page.get_by_text("Your own points").click()
     await page.get_by_test_id("stFileUploaderDropzoneInput").set_input_files(
         files=[{"name": name, "mimeType": "text/csv", "buffer": content}])
-    await expect(_in_use(page)).to_contain_text(name)
+    await expect(in_use(page)).to_contain_text(name)
     await _finished(page, expect)
-
-
-def _in_use(page):
-    return page.get_by_test_id("stSidebar").get_by_test_id("stCaptionContainer").filter(has_text="In use:")
 
 
 async def _see(page, label, learner, expect):
@@ -198,8 +190,7 @@ async def _see(page, label, learner, expect):
     await _look(page, seen)
     box_label = CHANGED_ON[label]
     if box_label is not None and label in learner.changes:
-        box = page.get_by_test_id("stNumberInput").filter(
-            has=page.get_by_text(box_label, exact=True)).locator("input")
+        box = number_input(page, box_label)
         if not await box.is_visible():  # inside a closed expander: open it
             await page.get_by_test_id("stExpander").filter(has=box).locator("summary").first.click()
         await box.fill(str(learner.changes[label]))
@@ -224,7 +215,7 @@ async def _charts_drawn(page, expect):
 
 async def _look(page, seen):
     """Record the page as it is now (a later look adds to the earlier one)."""
-    seen.in_use = (await _in_use(page).first.inner_text()).strip() if await _in_use(page).count() else ""
+    seen.in_use = (await in_use(page).first.inner_text()).strip() if await in_use(page).count() else ""
     boxes = page.get_by_test_id("stException")
     seen.exceptions += await boxes.all_inner_texts()
     charts = page.get_by_test_id("stVegaLiteChart")
@@ -234,6 +225,35 @@ async def _look(page, seen):
         if await charts.nth(index).locator("canvas.marks, svg.marks").count():
             drawn += 1
     seen.charts_drawn = drawn
+
+
+def problems(visits) -> list[str]:
+    """What went wrong, one line each: a learner who could not finish, an
+    exception, someone else's data, a chart that did not draw, a change
+    that was not timed."""
+    found = []
+    for visit in visits:
+        if visit.error:
+            found.append(visit.error)
+            continue
+        if [seen.page for seen in visit.pages] != list(PAGE_LABELS):
+            found.append(f"learner {visit.learner.number} saw {[seen.page for seen in visit.pages]}")
+        for seen in visit.pages:
+            where = f"learner {visit.learner.number}, {seen.page}"
+            if seen.exceptions:
+                found.append(f"{where}: exception {seen.exceptions}")
+            if seen.in_use != visit.learner.expected:
+                found.append(f"{where}: saw {seen.in_use!r}, their data is {visit.learner.expected!r}")
+            if seen.charts == 0 or seen.charts_drawn != seen.charts:
+                found.append(f"{where}: {seen.charts_drawn} of {seen.charts} charts drawn")
+            if CHANGED_ON[seen.page] and seen.redraw_s is None:
+                found.append(f"{where}: the change was not timed")
+    return found
+
+
+def redraws(visits) -> list[float]:
+    """Every timed change's seconds, from the key press to the page redrawn."""
+    return [seen.redraw_s for visit in visits for seen in visit.pages if seen.redraw_s is not None]
 
 
 def percentile(values, q):

@@ -129,6 +129,22 @@ def wait_for_url(page, pattern, timeout=TIMEOUT_MS):
         raise AssertionError(f"the address never matched {pattern!r}: it is {current_url(page)}") from error
 
 
+def sidebar_link(page, label):
+    """The sidebar's link to the page called ``label``."""
+    return page.get_by_test_id("stSidebar").get_by_test_id("stPageLink").filter(
+        has=page.get_by_text(label, exact=True)).locator("a")
+
+
+def number_input(page, label):
+    """The box of the number input labelled ``label``."""
+    return page.get_by_test_id("stNumberInput").filter(has=page.get_by_text(label, exact=True)).locator("input")
+
+
+def in_use(page):
+    """The sidebar's sentence on the data the page works on ("In use: ...")."""
+    return page.get_by_test_id("stSidebar").get_by_test_id("stCaptionContainer").filter(has_text="In use:")
+
+
 def assert_no_exception(page, where=""):
     """No st.exception box (an uncaught error in the script) on the page."""
     boxes = page.get_by_test_id("stException")

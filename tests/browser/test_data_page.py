@@ -10,16 +10,15 @@ from .helpers import (
     click_and_wait,
     current_url,
     expect,
+    in_use,
+    number_input,
     open_page,
     screenshot,
     scrub,
+    sidebar_link,
     wait_for_app,
     wait_for_url,
 )
-
-
-def number_input(page, label):
-    return page.get_by_test_id("stNumberInput").filter(has_text=label).locator("input")
 
 
 def set_number(page, label, value):
@@ -27,10 +26,6 @@ def set_number(page, label, value):
     box.fill(str(value))
     box.press("Enter")
     wait_for_app(page)
-
-
-def sidebar_link(page, label):
-    return page.get_by_test_id("stSidebar").get_by_test_id("stPageLink").filter(has_text=label).locator("a")
 
 
 def metric(page, label):
@@ -108,10 +103,6 @@ def test_a_bad_upload_shows_the_message_and_keeps_the_chart(page, app_server):
     assert_every_chart_drew(page)
     assert_no_exception(page)
     screenshot(page, "data-bad-upload")
-
-
-def in_use(page):
-    return page.get_by_test_id("stSidebar").get_by_test_id("stCaptionContainer").filter(has_text="In use:")
 
 
 def test_a_link_s_data_and_an_upload_come_along_to_every_page(page, app_server):

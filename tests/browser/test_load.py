@@ -23,28 +23,12 @@ def test_ten_learners_at_once_each_see_only_their_own_data(chromium_path, own_se
 
     visits = crowd.run_crowd(own_server.base_url, learners)
 
-    problems = []
-    for visit in visits:
-        if visit.error:
-            problems.append(visit.error)
-            continue
-        number = visit.learner.number
-        assert [seen.page for seen in visit.pages] == list(crowd.PAGE_LABELS)
-        for seen in visit.pages:
-            where = f"learner {number}, {seen.page}"
-            if seen.exceptions:
-                problems.append(f"{where}: exception {seen.exceptions}")
-            if seen.in_use != visit.learner.expected:
-                problems.append(f"{where}: saw {seen.in_use!r}, their data is {visit.learner.expected!r}")
-            if seen.charts == 0 or seen.charts_drawn != seen.charts:
-                problems.append(f"{where}: {seen.charts_drawn} of {seen.charts} charts drawn")
-            if crowd.CHANGED_ON[seen.page] and seen.redraw_s is None:
-                problems.append(f"{where}: the change was not timed")
+    problems = crowd.problems(visits)
     assert not problems, "\n".join(problems)
 
     assert own_server.healthy(), f"the server stopped answering /_stcore/health:\n{own_server.log_tail()}"
     resident, peak = own_server.memory_mib()
     assert resident < MEMORY_BUDGET_MIB, f"the server holds {resident:.0f} MiB after the class (peak {peak:.0f})"
-    times = [seen.redraw_s for visit in visits for seen in visit.pages if seen.redraw_s is not None]
+    times = crowd.redraws(visits)
     print(f"\n{LEARNERS} learners: redraw median {crowd.percentile(times, 50):.2f} s, "
           f"95th percentile {crowd.percentile(times, 95):.2f} s; server {resident:.0f} MiB (peak {peak:.0f})")
