@@ -321,6 +321,43 @@ def test_mae_minimizer_reaches_the_brute_force_optimum(case):
     assert found >= best - 1e-12 * max(1.0, best)  # it cannot beat the true optimum
 
 
+@settings(max_examples=150, deadline=None)
+@given(
+    st.lists(st.tuples(st.integers(-6, 6), st.integers(-6, 6)), min_size=2, max_size=25).filter(
+        lambda points: len({x for x, _ in points}) > 1),
+    st.sampled_from([1e-3, 1.0, 1e3]),
+)
+def test_mae_minimizer_reaches_the_optimum_with_ties(points, unit):
+    """Small integer grids: many points share a residual, and many lines tie
+    for the optimum, which is where setting points aside as always below or
+    above the median could go wrong."""
+    data = Dataset([unit * x for x, _ in points], [unit * y for _, y in points])
+    w, b = losses.MAE().minimizer(data)
+    best = brute_force_lad(data)
+    found = float(losses.MAE().value(data, w, b))
+    assert abs(found - best) <= 1e-9 * max(unit, best)
+
+
+def test_mae_minimizer_on_a_large_sample_matches_a_search_over_every_point():
+    """At 200,000 points (where most are set aside early) the optimum's loss
+    equals a golden-section search that partitions every point at every step."""
+    data = make_data(n=200_000, noise=3.0, outliers=0.2, seed=41)
+    x_s, y_c, std_x = losses._standardized(data)
+
+    def profile(slope):
+        e = np.sort(y_c - slope * x_s)
+        return float(e[data.n // 2:].sum() - e[: data.n // 2].sum()) / data.n
+
+    scale = float(np.std(data.y))
+    left, right, best, f_best = losses._bracket(profile, data.moments.cov_xy / std_x, scale)
+    reference = losses._golden_section(profile, left, right, best, f_best, scale) / std_x
+    mae = losses.MAE()
+    w, b = mae.minimizer(data)
+    floor = float(mae.value(data, reference, float(np.median(data.y - reference * data.x))))
+    assert float(mae.value(data, w, b)) == pytest.approx(floor, rel=1e-12)
+    assert w == pytest.approx(reference, rel=1e-6)
+
+
 def test_mae_minimizer_on_two_points_is_the_line_through_them():
     w, b = losses.MAE().minimizer(Dataset([1.0, 3.0], [2.0, -4.0]))
     assert (w, b) == (pytest.approx(-3.0, rel=1e-12), pytest.approx(5.0, rel=1e-12))
