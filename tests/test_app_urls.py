@@ -80,6 +80,20 @@ def test_a_link_with_several_schedules_restores_them_and_drops_unknown_ones():
     assert "only cosine_decay, one_cycle were understood" in texts(at)
 
 
+def test_a_link_with_six_schedules_restores_all_six():
+    """Six is the most the page runs; their names together are longer than
+    one value may be, and each is still read."""
+    six = ["warmup_cosine", "reduce_on_plateau", "polynomial_decay", "inverse_time_decay", "exponential_decay",
+           "multistep_decay"]
+    assert len(",".join(six)) > state.MAX_URL_VALUE
+    for query in ({"sched_pick": six}, {"sched_pick": ",".join(six)},
+                  {"sched_pick": [state.SCHEDULE_NAMES[name] for name in six]}):
+        at = open_page("pages/4_Schedules.py", query=query)
+        assert not at.exception
+        assert widget_values(at)["sched_pick"] == six, query
+        assert "ignored" not in texts(at) and "understood" not in texts(at), query
+
+
 def test_a_link_restores_every_schedule_and_choice_by_name_or_by_label():
     """The share link names options (``cosine_decay``); the address bar
     carries the labels the widgets show (``cosine``). Both restore the view,

@@ -76,6 +76,11 @@ def test_every_url_value_is_bounded_before_use():
     for key, spec in state.ALL.items():
         value, notice = spec.from_url("9" * 65)
         assert value is None and "too long" in notice
+        if spec.kind == "multi":  # each item is bounded, and so is the whole list
+            item = spec.options[0]
+            assert spec.from_url(",".join([item] * state.MAX_SCHEDULES))[0] == [item]
+            value, notice = spec.from_url(",".join([item] * 400))
+            assert value is None and "too long" in notice
         value, _ = spec.from_url("1e309")
         assert value is None or spec.kind in ("choice", "multi")
     assert compute.SAMPLE_BUDGET <= 10**8

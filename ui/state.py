@@ -83,7 +83,10 @@ class Setting:
         shown = text if len(text) <= 20 else text[:17] + "..."
         # quoted as code in a notice: a backtick or a line break would end the quote early
         shown = " ".join(shown.split()).replace("`", "'")
-        if len(text) > MAX_URL_VALUE:
+        # a list of choices may be as long as its most items, each of them bounded
+        longest = (MAX_URL_VALUE + 1) * MAX_SCHEDULES if self.kind == "multi" else MAX_URL_VALUE
+        if len(text) > longest or (self.kind == "multi" and any(len(item) > MAX_URL_VALUE
+                                                                 for item in text.split(","))):
             return None, f"`{self.key}` was too long to be a setting and was ignored."
         if self.kind == "bool":
             lowered = text.lower()
