@@ -1,5 +1,7 @@
 """The Data page: the points, the best fit, and gradient descent finding it."""
 
+import functools
+
 import streamlit as st
 
 import lrcore
@@ -35,7 +37,7 @@ with st.expander("Your own points: upload a CSV, or download these", expanded=Fa
     left.download_button("Sample CSV", compute.sample_csv(), "sample.csv", "text/csv", key="sample_csv")
     right.download_button(
         f"These {data.n:,} points as CSV",
-        lambda: compute.csv_bytes(data),
+        functools.partial(compute.points_csv, current.settings, controls.uploaded_points(current.source)),
         "points.csv",
         "text/csv",
         key="points_csv",

@@ -1,5 +1,6 @@
 """The loss over (w, b): a bowl, and the paths gradient descent takes across it."""
 
+import functools
 import math
 
 import numpy as np
@@ -26,39 +27,27 @@ st.markdown(
 )
 
 
-def preset_three_rates():
-    """0.5x, 1x and 1.9x the optimal rate, plain gradient descent."""
-    st.session_state["contour_runs"] = 3.0
-    for i, multiple in enumerate((0.5, 1.0, 1.9), start=1):
-        st.session_state[f"contour_lr{i}"] = state.format_rate(multiple * curvature.lr_optimal, 6)
-        st.session_state[f"contour_opt{i}"] = "gd"
-
-
-def preset_optimizers():
-    """Five optimizers at the same rate."""
-    st.session_state["contour_runs"] = 5.0
-    for i, name in enumerate(("gd", "momentum", "nesterov", "rmsprop", "adam"), start=1):
-        st.session_state[f"contour_lr{i}"] = state.format_rate(0.5 * curvature.lr_optimal, 6)
-        st.session_state[f"contour_opt{i}"] = name
-
-
-def pick_start():
-    """A click on the map: start every run there."""
-    event = st.session_state.get("contour_chart")
-    picked = (event or {}).get("selection", {}).get(charts.START_PICK) or []
-    if picked:
-        spec_w, spec_b = C["contour_w0"], C["contour_b0"]
-        st.session_state["contour_w0"] = spec_w.clamp(picked[0]["w"])
-        st.session_state["contour_b0"] = spec_b.clamp(picked[0]["b"])
-
+#: The presets, as the values they give the widgets.
+THREE_RATES = {"contour_runs": 3.0} | {
+    key: value for i, multiple in enumerate((0.5, 1.0, 1.9), start=1)
+    for key, value in ((f"contour_lr{i}", state.format_rate(multiple * curvature.lr_optimal, 6)),
+                       (f"contour_opt{i}", "gd"))
+}
+OPTIMIZERS_AT_ONE_RATE = {"contour_runs": 5.0} | {
+    key: value for i, name in enumerate(("gd", "momentum", "nesterov", "rmsprop", "adam"), start=1)
+    for key, value in ((f"contour_lr{i}", state.format_rate(0.5 * curvature.lr_optimal, 6)),
+                       (f"contour_opt{i}", name))
+}
 
 left, right = st.columns([1, 3], vertical_alignment="bottom")
 runs_count = controls.number(C["contour_runs"], left)
 with right:
     one, two, _ = st.columns([1, 1, 1.2])
-    one.button("Preset: three learning rates", key="contour_preset_rates", on_click=preset_three_rates,
+    one.button("Preset: three learning rates", key="contour_preset_rates", on_click=controls.set_values,
+               args=(THREE_RATES,),
                help="0.5×, 1× and 1.9× the optimal rate 2/(λmin + λmax).", width="stretch")
-    two.button("Preset: optimizers at one rate", key="contour_preset_optimizers", on_click=preset_optimizers,
+    two.button("Preset: optimizers at one rate", key="contour_preset_optimizers",
+               on_click=controls.set_values, args=(OPTIMIZERS_AT_ONE_RATE,),
                help="Gradient descent, momentum, Nesterov, RMSprop and Adam at half the optimal rate.",
                width="stretch")
 
@@ -147,7 +136,9 @@ else:
 st.altair_chart(
     charts.contour_chart(heat, lines, paths, box=box, minimum=best, arrows=arrows, guesses=dots,
                          names=names, steps=int(frame_steps[-1]), stride=stride),
-    width="stretch", key="contour_chart", on_select=pick_start, selection_mode=charts.START_PICK,
+    width="stretch", key="contour_chart", selection_mode=charts.START_PICK,
+    on_select=functools.partial(controls.start_from_pick, "contour_chart", charts.START_PICK, "contour_w0",
+                                "contour_b0"),
 )
 for name, column in left_map.items():
     d = int(result["diverged_at"][names.index(name)])

@@ -54,22 +54,21 @@ PRESET_LABELS = {
 }
 
 
-def apply_preset(name: str):
-    """Set the page to tell one story (a button's callback)."""
-    st.session_state["sched_story"] = PRESET_STORIES[name]
-    for key, value in PRESETS[name].items():
+# What each story's button sets; the base rate is a multiple of this data's edge of stability.
+preset_values = {name: {"sched_story": PRESET_STORIES[name]} for name in PRESETS}
+for name, preset in PRESETS.items():
+    for key, value in preset.items():
         if key == "sched_lr_multiple":
-            st.session_state["sched_lr"] = state.format_rate(value * curvature.lr_max_stable, 6)
+            preset_values[name]["sched_lr"] = state.format_rate(value * curvature.lr_max_stable, 6)
         elif key in S and S[key].kind == "float" and key.endswith("_warmup"):
-            st.session_state[key] = float(value)
+            preset_values[name][key] = float(value)
         else:
-            st.session_state[key] = value
-
+            preset_values[name][key] = value
 
 cols = st.columns(len(PRESETS))
 for column, name in zip(cols, PRESETS):
     column.button(PRESET_LABELS[name], key=f"sched_preset_{name.replace(' ', '_').replace('-', '_')}",
-                  on_click=apply_preset, args=(name,), width="stretch")
+                  on_click=controls.set_values, args=(preset_values[name],), width="stretch")
 
 if st.session_state.get("sched_story"):
     st.info(st.session_state["sched_story"], icon=":material/auto_stories:")

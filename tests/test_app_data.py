@@ -113,6 +113,24 @@ def test_an_uploaded_dataset_is_used_and_a_made_one_can_be_chosen_again():
     assert {m.label: m.value for m in at.get("metric")}["Points n"] == "50"
 
 
+@pytest.mark.parametrize("std", [False, True])
+def test_the_points_download_holds_the_points_in_use(std):
+    """The download is made when pressed, from the recipe or the upload: it
+    must hold exactly the points the pages work on."""
+    from ui import compute
+
+    settings = state.DataSettings(n=37, seed=5, std=std)
+    shown = compute.made_data(settings)
+    read = lrcore.read_csv(compute.points_csv(settings))
+    np.testing.assert_array_equal(read.x, shown.x)
+    np.testing.assert_array_equal(read.y, shown.y)
+    uploaded = lrcore.read_csv(b"x,y\n0,1\n1,3\n2,5.5\n3,7\n")
+    shown = compute.standardized(uploaded, uploaded.fingerprint) if std else uploaded
+    read = lrcore.read_csv(compute.points_csv(settings, uploaded))
+    np.testing.assert_array_equal(read.x, shown.x)
+    np.testing.assert_array_equal(read.y, shown.y)
+
+
 class FakeUpload:
     """What Streamlit hands the upload callback: a named bytes file."""
 

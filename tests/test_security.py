@@ -114,6 +114,18 @@ def test_no_module_keeps_state_between_runs():
             assert not isinstance(node, ast.Global), f"{path.name}:{node.lineno} rebinds a module global"
 
 
+def test_no_page_hands_streamlit_a_function_of_its_own():
+    """A function defined in a page script (a callback, a deferred download,
+    a format_func) has the page's variables as its globals: kept by a widget,
+    it would keep that run's data and results alive per session, even after
+    the session ended. Pages define none; their callbacks live in ``ui``."""
+    scripts = [ROOT / "streamlit_app.py", *(ROOT / "pages").glob("*.py")]
+    for path in scripts:
+        for node in ast.walk(ast.parse(path.read_text())):
+            assert not isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda)), \
+                f"{path.name}:{node.lineno} defines a function"
+
+
 def test_no_computation_waits_on_another_while_it_holds_a_turn():
     """At most `compute.AT_ONCE` computations run at once, and a cached computation
     never calls another cached one (directly or through a helper): it could wait

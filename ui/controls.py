@@ -240,6 +240,27 @@ def set_value(key: str, value) -> None:
     st.session_state[key] = value
 
 
+def set_values(values: dict) -> None:
+    """A button callback: set several widgets' values at once (a preset).
+
+    Pages pass their callbacks' work as values, never as functions of their
+    own: a function defined in a page script keeps every variable of that
+    run (the data, the results) alive for as long as Streamlit keeps the
+    widget, in every session, even after the session has ended."""
+    for key, value in values.items():
+        st.session_state[key] = value
+
+
+def start_from_pick(chart_key: str, selection: str, w_key: str, b_key: str) -> None:
+    """A chart's selection callback: put the clicked (w, b) into the two
+    start widgets, clamped to their ranges."""
+    event = st.session_state.get(chart_key)
+    picked = (event or {}).get("selection", {}).get(selection) or []
+    if picked:
+        st.session_state[w_key] = state.ALL[w_key].clamp(picked[0]["w"])
+        st.session_state[b_key] = state.ALL[b_key].clamp(picked[0]["b"])
+
+
 def reset(settings: dict[str, Setting]) -> None:
     """A button callback: every given setting back to its default."""
     for spec in settings.values():
@@ -345,6 +366,12 @@ class CurrentData:
         self.source = source
         self.true_line = true_line  # (w, b) the points were drawn around, None for an upload
         self.name = name
+
+
+def uploaded_points(source: str):
+    """The raw uploaded dataset when it is the one in use, else None."""
+    uploaded = st.session_state.get(UPLOAD)
+    return uploaded["data"] if source == UPLOADED and uploaded is not None else None
 
 
 def current_data() -> CurrentData:
