@@ -163,6 +163,19 @@ def test_a_bad_upload_keeps_the_previous_dataset_and_says_why(monkeypatch):
     assert "bad.csv" in session[controls.UPLOAD_ERROR] and "row 3" in session[controls.UPLOAD_ERROR]
 
 
+def test_sessions_that_upload_the_same_points_share_one_copy(monkeypatch):
+    """A class given one file holds it once on the server; other points are their own."""
+    content = b"x,y\n" + b"".join(b"%d,%d\n" % (i, 3 * i % 7) for i in range(500))
+    kept = []
+    for name, body in (("a.csv", content), ("b.csv", content), ("c.csv", content + b"500,1\n")):
+        session = {"data_upload": FakeUpload(name, body)}
+        monkeypatch.setattr(controls.st, "session_state", session)
+        controls.on_upload("data_upload")
+        kept.append(session[controls.UPLOAD])
+    assert kept[0]["data"] is kept[1]["data"] and kept[1]["name"] == "b.csv"
+    assert kept[2]["data"] is not kept[0]["data"] and kept[2]["data"].n == 501
+
+
 EXTREMES = extremes({**state.DATA, **state.FIT})
 
 

@@ -124,6 +124,14 @@ def _made_data(key: tuple) -> lrcore.Dataset:
 
 @st.cache_resource(max_entries=4, show_spinner=False)
 @_limited
+def shared_upload(_data: lrcore.Dataset, fingerprint: str) -> lrcore.Dataset:
+    """One copy of an uploaded dataset for every session that uploads the
+    same points (a class given one file keeps one copy, not one each)."""
+    return _data
+
+
+@st.cache_resource(max_entries=4, show_spinner=False)
+@_limited
 def standardized(_data: lrcore.Dataset, fingerprint: str) -> lrcore.Dataset:
     """An uploaded dataset, standardized (keyed by its fingerprint)."""
     return lrcore.standardize(_data)

@@ -432,6 +432,8 @@ def on_upload(widget_key: str) -> None:
     except lrcore.DataError as error:
         st.session_state[UPLOAD_ERROR] = f"**{plain(file.name)}** was not used: {plain(str(error))}"
         return
-    st.session_state[UPLOAD] = {"name": file.name, "data": data}
+    from . import compute
+
+    st.session_state[UPLOAD] = {"name": file.name, "data": compute.shared_upload(data, data.fingerprint)}
     st.session_state[SOURCE] = UPLOADED
     st.session_state.pop(UPLOAD_ERROR, None)
