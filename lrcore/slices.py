@@ -125,6 +125,18 @@ def _targets(data: Dataset, param: str, held: float) -> tuple[np.ndarray, np.nda
     return (data.y[usable] - held) / data.x[usable], np.abs(data.x[usable])
 
 
+def _weighted_median(values: np.ndarray, weights: np.ndarray) -> float:
+    """The smallest ``v`` among ``values`` with at least half the total weight
+    at or below it: a minimiser of ``sum(weights*|p - values|)``.
+
+    >>> _weighted_median(np.array([3.0, 1.0, 2.0]), np.array([1.0, 1.0, 5.0]))
+    2.0
+    """
+    order = np.argsort(values, kind="stable")
+    below = np.cumsum(weights[order])
+    return float(values[order][np.searchsorted(below, 0.5 * below[-1])])
+
+
 def along(data: Dataset, param: str, held: float, loss="mse") -> Slice:
     """The slice of ``loss`` along ``param`` with the other parameter at ``held``.
 
@@ -151,7 +163,7 @@ def along(data: Dataset, param: str, held: float, loss="mse") -> Slice:
         p_min = mean_ac / mean_aa
         curvature = 2.0 * mean_aa
     else:
-        targets, _ = _targets(data, param, held)
+        targets, weights = _targets(data, param, held)
         low, high = (float(targets.min()), float(targets.max())) if targets.size else (0.0, 0.0)
         slice_values = Slice(param, held, loss_fn, 0.0, 0.0, 0.0)
 
@@ -159,7 +171,11 @@ def along(data: Dataset, param: str, held: float, loss="mse") -> Slice:
             return float(slice_values.value(data, p))
 
         scale = max(1.0, abs(low), abs(high))
-        p_min = _losses._golden_section(f, low, high, low, f(low), scale) if high > low else low
+        if loss_fn.name == "mae" and targets.size:
+            # mean|a*p - c| = mean(a*|p - t|): a minimiser is the a-weighted median of t
+            p_min = _weighted_median(targets, weights)
+        else:
+            p_min = _losses._golden_section(f, low, high, low, f(low), scale) if high > low else low
         curvature = 0.0
         if loss_fn.name == "huber":
             a2 = data.x * data.x if param == "w" else np.ones(data.n)

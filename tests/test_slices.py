@@ -3,6 +3,8 @@ and a naive one-parameter loop; the regime labels against the simulation."""
 
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 import lrcore
 from lrcore import losses, slices
@@ -46,6 +48,20 @@ def test_mae_slice_minimizer_is_the_median_along_b_and_a_weighted_median_along_w
     best = min(float(s.value(data, c)) for c in candidates)
     assert s.min_loss == pytest.approx(best, rel=1e-9)
     assert s.curvature == 0.0
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.lists(st.tuples(st.integers(-5, 5), st.floats(-1e3, 1e3)), min_size=2, max_size=30).filter(
+           lambda points: len({x for x, _ in points}) > 1),
+       st.sampled_from(["w", "b"]), st.floats(-50, 50))
+def test_mae_slice_minimum_is_no_higher_than_at_any_point_s_own_best(points, param, held):
+    """Points at x = 0 (no pull on w), ties and repeated points included."""
+    data = lrcore.Dataset([float(x) for x, _ in points], [y for _, y in points])
+    s = slices.along(data, param, held=held, loss="mae")
+    usable = data.x != 0
+    candidates = data.y - held * data.x if param == "b" else (data.y[usable] - held) / data.x[usable]
+    best = min(float(s.value(data, c)) for c in candidates)
+    assert s.min_loss <= best + 1e-12 * max(1.0, best)
 
 
 def test_huber_slice_minimizer_has_zero_slope_and_local_curvature():
