@@ -160,7 +160,32 @@ def main(argv=None) -> None:
                      "timed on 4 grid rows, extrapolated to 200"))
     print_table("Loss grids", rows)
 
-    # 5. Page reruns under Streamlit's AppTest (after the first run).
+    # 5. The best MAE and Huber lines at a million points (each page's minimum).
+    million = lrcore.make_data(n=1_000_000, noise=3.0, outliers=0.1, seed=5)
+    mae = losses.get("mae")
+    narrowed = median_seconds(lambda: mae.minimizer(million), repeats)
+    x_s, y_c, std_x = losses._standardized(million)
+    half = million.n // 2
+
+    def every_point():  # the same search, partitioning all n residuals at every step
+        def profile(slope):
+            e = y_c - slope * x_s
+            e.partition(half)
+            return float(e[half:].sum() - e[:half].sum()) / million.n
+        scale = float(np.std(million.y))
+        left, right, best, f_best = losses._bracket(profile, million.moments.cov_xy / std_x, scale)
+        return losses._golden_section(profile, left, right, best, f_best, scale)
+
+    plain = median_seconds(every_point, max(1, repeats // 2))
+    huber = median_seconds(lambda: losses.get("huber").minimizer(million), repeats)
+    print_table("Best-fit lines, n=1,000,000", [
+        ("MAE line: golden section, points set aside once they stay on one side of the median", narrowed,
+         f"{plain / narrowed:.1f}x", ""),
+        ("MAE line: golden section, every point partitioned at every step", plain, "1x (baseline)", ""),
+        ("Huber line (delta 1): damped Newton", huber, "", ""),
+    ])
+
+    # 6. Page reruns under Streamlit's AppTest (after the first run).
     print_table("Page reruns under AppTest; baseline: the page's first run in a new session (caches shared with earlier rows)",
                 page_rows(repeats))
 
@@ -180,6 +205,10 @@ def page_rows(repeats: int) -> list:
             "5 runs x 5,000 steps, n = 1,000,000",
             {"n": 1_000_000.0, "contour_runs": 5.0, "contour_steps": 5000.0, "contour_opt4": "momentum",
              "contour_opt5": "adam", "contour_guesses": 10_000.0},
+        )],
+        "pages/2_Loss_slice.py": [(
+            "MAE along w, n = 1,000,000",
+            {"n": 1_000_000.0, "slice_loss": "mae", "slice_param": "w"},
         )],
         "pages/5_LR_finder.py": [(
             "2,000 rates x 2,000 steps, n = 1,000,000",

@@ -123,3 +123,18 @@ def test_a_link_s_data_and_an_upload_come_along_to_every_page(page, app_server):
         click_and_wait(page, sidebar_link(page, label))
         expect(in_use(page)).to_have_text("In use: mine.csv, 3 points; least-squares line y = 2·x + 1.")
     assert_no_exception(page)
+
+
+def test_the_points_download_holds_the_points_in_use(page, app_server):
+    """The button makes the CSV when pressed, from the link's recipe (x standardized)."""
+    import lrcore
+
+    open_page(page, app_server, "Data", "n=37&seed=5&noise=2&std=true")
+    page.get_by_text("Your own points").click()
+    with page.expect_download(timeout=TIMEOUT_MS) as download:
+        page.get_by_role("button", name="These 37 points as CSV").click()
+    assert download.value.suggested_filename == "points.csv"
+    got = lrcore.read_csv(download.value.path().read_bytes())
+    made = lrcore.standardize(lrcore.make_data(n=37, seed=5, noise=2.0))
+    assert (got.x.tolist(), got.y.tolist()) == (made.x.tolist(), made.y.tolist())
+    assert_no_exception(page)
