@@ -39,15 +39,17 @@ CHANGED_ON = {
     "LR finder": "Steps per run",
 }
 
-# Set up before a change: marks window.__lreRun.done once a script run has
-# ended (the state left "running"). Mutation records carry the old value, so
-# a run that starts and ends between two callbacks is still seen.
+# Set up before a change, while the app is idle: marks window.__lreRun.done
+# once a script run has ended (the state left "notRunning" and came back).
+# Mutation records carry the old value, so a run that starts and ends
+# between two callbacks is still seen; a fast run may never show "running"
+# at all (React can draw "rerunRequested" and then "notRunning").
 _WATCH_RUN = """() => {
     const app = document.querySelector('[data-testid="stApp"]');
     const seen = {done: false};
     window.__lreRun = seen;
     const observer = new MutationObserver(records => {
-        const ended = records.some(r => r.oldValue === 'running');
+        const ended = records.some(r => r.oldValue !== 'notRunning');
         if (ended && app.getAttribute('data-test-script-state') === 'notRunning') {
             seen.done = true;
             observer.disconnect();
