@@ -699,8 +699,7 @@ class _LadProfile:
         np.subtract(self.y, work, out=work)
         lower = self.half - self.below[0]  # this many of the points kept are in the lower half
         upper = lower + self.odd  # and these from here on in the upper half
-        if lower < work.size:
-            work.partition(lower)
+        work.partition(lower)  # lower < work.size: the median itself is never set aside
         low_sum = work[:lower].sum() + (self.below[2] - slope * self.below[1])
         high_sum = work[upper:].sum() + (self.above[2] - slope * self.above[1])
         return float(high_sum - low_sum) / self.n
@@ -720,8 +719,6 @@ class _LadProfile:
         at_left, at_right = y - left * x, y - right * x
         lowest, highest = np.minimum(at_left, at_right), np.maximum(at_left, at_right)
         rank = self.half - self.below[0]  # the median's rank among the points kept
-        if not 0 <= rank < x.size:
-            return
         floor = np.partition(lowest, rank)[rank]
         ceiling = np.partition(highest, rank)[rank]
         below, above = highest < floor, lowest > ceiling

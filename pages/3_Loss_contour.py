@@ -27,17 +27,14 @@ st.markdown(
 )
 
 
-#: The presets, as the values they give the widgets.
-THREE_RATES = {"contour_runs": 3.0} | {
-    key: value for i, multiple in enumerate((0.5, 1.0, 1.9), start=1)
-    for key, value in ((f"contour_lr{i}", state.format_rate(multiple * curvature.lr_optimal, 6)),
-                       (f"contour_opt{i}", "gd"))
-}
-OPTIMIZERS_AT_ONE_RATE = {"contour_runs": 5.0} | {
-    key: value for i, name in enumerate(("gd", "momentum", "nesterov", "rmsprop", "adam"), start=1)
-    for key, value in ((f"contour_lr{i}", state.format_rate(0.5 * curvature.lr_optimal, 6)),
-                       (f"contour_opt{i}", name))
-}
+# The presets, as the values they give the widgets.
+THREE_RATES = {"contour_runs": 3.0}
+for i, multiple in enumerate((0.5, 1.0, 1.9), start=1):
+    THREE_RATES |= {f"contour_lr{i}": state.format_rate(multiple * curvature.lr_optimal, 6), f"contour_opt{i}": "gd"}
+OPTIMIZERS_AT_ONE_RATE = {"contour_runs": 5.0}
+for i, name in enumerate(("gd", "momentum", "nesterov", "rmsprop", "adam"), start=1):
+    OPTIMIZERS_AT_ONE_RATE |= {f"contour_lr{i}": state.format_rate(0.5 * curvature.lr_optimal, 6),
+                               f"contour_opt{i}": name}
 
 left, right = st.columns([1, 3], vertical_alignment="bottom")
 runs_count = controls.number(C["contour_runs"], left)

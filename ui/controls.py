@@ -126,7 +126,7 @@ def import_url(settings: dict[str, Setting] = state.ALL) -> None:
 def _link_value(spec: Setting, value) -> str | list[str]:
     """A checked value as its widget writes it in the link: a choice by the
     label the widget shows."""
-    labels = dict(zip(spec.options, spec.labels))
+    labels = spec.label_of()
     if spec.kind == "multi":
         return [labels.get(item, item) for item in value]
     if spec.kind == "choice":
@@ -192,7 +192,7 @@ def number(spec: Setting, where=st, **kwargs):
 
 def choice(spec: Setting, where=st, labels: dict | None = None, **kwargs) -> str:
     """One of a few options, as a horizontal radio."""
-    labels = labels or dict(zip(spec.options, spec.labels))
+    labels = labels or spec.label_of()
     return where.radio(
         spec.label,
         list(spec.options),
@@ -208,7 +208,7 @@ def choice(spec: Setting, where=st, labels: dict | None = None, **kwargs) -> str
 
 def multi(spec: Setting, where=st, labels: dict | None = None, most: int | None = None) -> list:
     """Several of the options, in the order chosen."""
-    labels = labels or dict(zip(spec.options, spec.labels))
+    labels = labels or spec.label_of()
     return list(where.multiselect(
         spec.label, list(spec.options), default=list(spec.default), format_func=lambda o: labels.get(o, o),
         key=spec.key, help=spec.help, max_selections=most, **BIND,
@@ -381,12 +381,10 @@ def current_data() -> CurrentData:
 
     compute.release_memory()
     settings, source = data_sidebar()
-    uploaded = st.session_state.get(UPLOAD)
-    if source == UPLOADED and uploaded is not None:
-        data = uploaded["data"]
-        if settings.std:
-            data = compute.standardized(data, data.fingerprint)
-        return _in_use(CurrentData(data, settings, UPLOADED, None, uploaded["name"]))
+    raw = uploaded_points(source)
+    if raw is not None:
+        data = compute.standardized(raw, raw.fingerprint) if settings.std else raw
+        return _in_use(CurrentData(data, settings, UPLOADED, None, st.session_state[UPLOAD]["name"]))
     data = compute.made_data(settings)
     w, b = settings.w, settings.b
     if settings.std:

@@ -69,6 +69,10 @@ class Setting:
             return format_rate(min(max(float(value), self.low), self.high), 6)
         return value
 
+    def label_of(self) -> dict:
+        """{option: the word its widget shows}, for the options that have a label."""
+        return dict(zip(self.options, self.labels))
+
     def option_named(self, text: str):
         """The option ``text`` names, by itself or by its label; None if none."""
         if text in self.options:
