@@ -39,25 +39,25 @@ CHANGED_ON = {
     "LR finder": "Steps per run",
 }
 
-# Set up before a change, while the app is idle: marks window.__lreRun.done
-# once a script run has ended (the state left "notRunning" and came back).
-# Mutation records carry the old value, so a run that starts and ends
-# between two callbacks is still seen; a fast run may never show "running"
-# at all (React can draw "rerunRequested" and then "notRunning").
-_WATCH_RUN = """() => {
-    const app = document.querySelector('[data-testid="stApp"]');
-    const seen = {done: false};
-    window.__lreRun = seen;
-    const observer = new MutationObserver(records => {
-        const ended = records.some(r => r.oldValue !== 'notRunning');
-        if (ended && app.getAttribute('data-test-script-state') === 'notRunning') {
-            seen.done = true;
-            observer.disconnect();
-        }
-    });
-    observer.observe(app, {attributes: true, attributeOldValue: true,
-                           attributeFilter: ['data-test-script-state']});
-}"""
+def _watch_runs(page) -> asyncio.Event:
+    """An event set whenever the server tells this page a script run has
+    finished (a ``script_finished`` message on its websocket). The page's
+    own script-state attribute cannot tell: a fast rerun may go from idle
+    to idle in one React commit, and no attribute ever changes."""
+    from streamlit.proto.ForwardMsg_pb2 import ForwardMsg
+
+    finished = asyncio.Event()
+
+    def on_frame(payload):
+        if isinstance(payload, bytes):
+            message = ForwardMsg.FromString(payload)
+            if (message.WhichOneof("type") == "script_finished"
+                    and message.script_finished == ForwardMsg.FINISHED_SUCCESSFULLY):
+                finished.set()
+
+    page.on("websocket", lambda socket: socket.on("framereceived", on_frame))
+    return finished
+
 
 
 @dataclass(frozen=True)
@@ -137,6 +137,7 @@ async def _visit(browser, base_url, learner, timeout_ms):
     context = await browser.new_context(viewport=VIEWPORT)
     context.set_default_timeout(timeout_ms)
     page = await context.new_page()
+    runs = _watch_runs(page)
     where = "the link"
     try:
         await page.goto(learner.link(base_url))
@@ -146,7 +147,7 @@ async def _visit(browser, base_url, learner, timeout_ms):
             await _upload(page, learner.upload, expect)
         for label in PAGE_LABELS:
             where = label
-            visit.pages.append(await _see(page, label, learner, expect))
+            visit.pages.append(await _see(page, label, learner, expect, runs, timeout_ms))
     except Exception as error:  # recorded, with a picture, for the test to report
         visit.error = f"learner {learner.number} at {where}: {type(error).__name__}: {error}"
         try:
@@ -185,7 +186,7 @@ async def _upload(page, upload, expect):
     await _finished(page, expect)
 
 
-async def _see(page, label, learner, expect):
+async def _see(page, label, learner, expect, runs, timeout_ms):
     seen = Seen(label)
     await _go(page, label, expect)
     await _charts_drawn(page, expect)
@@ -196,10 +197,10 @@ async def _see(page, label, learner, expect):
         if not await box.is_visible():  # inside a closed expander: open it
             await page.get_by_test_id("stExpander").filter(has=box).locator("summary").first.click()
         await box.fill(str(learner.changes[label]))
-        await page.evaluate(_WATCH_RUN)
+        runs.clear()
         began = time.perf_counter()
         await box.press("Enter")
-        await page.wait_for_function("() => window.__lreRun && window.__lreRun.done")
+        await asyncio.wait_for(runs.wait(), timeout_ms / 1000)
         await _finished(page, expect)
         await _charts_drawn(page, expect)
         seen.redraw_s = time.perf_counter() - began
