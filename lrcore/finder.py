@@ -1,4 +1,6 @@
-"""The learning-rate range test, as fastai's ``Learner.lr_find`` runs it.
+"""The learning-rate range test, as fastai's ``Learner.lr_find`` runs it, and
+the stability sweep (:func:`stability`): many constant rates, each classified
+as converging or diverging.
 
 One run whose rate grows exponentially, update by update, from ``min_lr`` to
 ``max_lr``; the loss recorded at each update is smoothed, the test stops once
@@ -53,6 +55,7 @@ from numbers import Real
 
 import numpy as np
 
+from . import losses as _losses
 from .data import Dataset
 from .descent import run
 from .optimizers import Optimizer
@@ -62,9 +65,13 @@ __all__ = [
     "MIN_WINDOW",
     "VALLEY_FLAT",
     "RangeTest",
+    "STABILITY_CELLS",
+    "Stability",
     "lr_range_test",
     "minimum",
     "smooth_losses",
+    "stability",
+    "stability_window",
     "steep",
     "suggest",
     "valley",
@@ -493,3 +500,231 @@ def lr_range_test(
     for array in fields:
         array.flags.writeable = False
     return RangeTest(*fields, stopped_at, stop_reason, suggestions, reason, window)
+
+
+# --- the stability sweep --------------------------------------------------------------
+
+#: The most trajectory cells (runs x (steps + 1)) :func:`stability` holds at once.
+STABILITY_CELLS = 2_000_000
+#: The window is at least ``steps // STABILITY_WINDOW_DIVISOR`` ...
+STABILITY_WINDOW_DIVISOR = 10
+#: ... and at least this many steps.
+STABILITY_MIN_WINDOW = 5
+#: A rise of the window maximum smaller than this fraction of the loss's scale is rounding.
+STABILITY_RISE_RTOL = 1e-12
+
+
+@dataclass(frozen=True, eq=False)
+class Stability:
+    """The result of :func:`stability`: K runs at constant rates, classified.
+
+    Fields (read-only arrays):
+        rates: (K,) the constant rates, in the order given.
+        final_gap: (K,) the loss above the loss's minimum at the last finite
+            step (NaN if even the start was not finite).
+        diverging: (K,) bool: the run blew up (``diverged_at >= 0``) or the
+            maximum of its loss gap over the last ``window`` steps exceeds the
+            maximum over the ``window`` steps before, and the start's gap.
+        first_diverging: the smallest diverging rate, or None.
+        steps_to_tol: (K,) float: the first step whose gap is ``<= tol*`` the
+            start's gap, NaN if never (all NaN when ``tol`` is None).
+        diverged_at: (K,) int, as in :class:`lrcore.Trajectory` (-1: finite).
+        window: the window, in steps.
+        min_loss: the loss's minimum the gaps are measured from.
+
+    >>> from lrcore import make_data
+    >>> found = stability(make_data(), [0.01, 0.02, 0.03], steps=300, tol=1e-4)  # edge 0.027
+    >>> found.diverging.tolist(), found.first_diverging, found.steps_to_tol.tolist()
+    ([False, False, True], 0.03, [111.0, 56.0, nan])
+    """
+
+    rates: np.ndarray
+    final_gap: np.ndarray
+    diverging: np.ndarray
+    first_diverging: float | None
+    steps_to_tol: np.ndarray
+    diverged_at: np.ndarray
+    window: int
+    min_loss: float
+
+
+def stability_window(steps: int, optimizer=None) -> int:
+    """The window, in steps, over which :func:`stability` compares maxima.
+
+    ``max(steps // 10, 5, ceil(log(18)/log(1/beta)))`` (the last term for
+    ``sgd(momentum=beta)`` only), at most ``(steps + 1)//2`` so that two
+    windows fit in the run's ``steps + 1`` losses.
+
+    Why: with momentum the loss gap of a converging run is not monotone. Along
+    each eigen-direction the error is ``r**t*(A cos(theta*t) + B sin(theta*t))``
+    with ``r**2 <= beta`` (``det A`` of :func:`lrcore.theory.stable_edge`'s
+    iteration matrix is ``beta``, or ``beta*(1 - lr*lambda)`` for Nesterov), so
+    between two adjacent windows the envelope of its square falls by at least
+    ``beta**window``, while the oscillation can raise a window's maximum at most
+    9-fold (``sin(3x)**2/sin(x)**2 <= 9``, a first window centred on a zero
+    crossing); two directions at most double that. A window with
+    ``18*beta**window < 1`` therefore never sees a converging heavy-ball run
+    grow: 28 steps for beta = 0.9, 288 for 0.99, 5 for 0.5. (From PyTorch's
+    start, ``buf = 0``, an over-damped direction, real roots, shrinks
+    monotonically.) Plain gradient descent's gap falls at every step below the
+    edge, so any window works; a tenth of the run lets slow adaptive
+    optimizers settle, and 5 steps is the floor for short runs.
+
+    >>> from lrcore.optimizers import sgd
+    >>> stability_window(200), stability_window(200, "momentum"), stability_window(200, sgd(momentum=0.99))
+    (20, 28, 100)
+    """
+    if isinstance(steps, (bool, np.bool_)) or not isinstance(steps, (int, np.integer)) or steps < 1:
+        raise ValueError(f"steps must be an integer >= 1, got {steps!r}")
+    if isinstance(optimizer, str):
+        optimizer = _get_optimizer(optimizer)
+    window = max(int(steps) // STABILITY_WINDOW_DIVISOR, STABILITY_MIN_WINDOW)
+    params = getattr(optimizer, "params", None) or {}
+    beta = params.get("momentum", 0.0) if getattr(optimizer, "name", None) == "sgd" else 0.0
+    if beta > 0.0:
+        window = max(window, math.ceil(math.log(18.0) / -math.log(beta)))
+    return max(min(window, (int(steps) + 1) // 2), 1)
+
+
+def _check_stability_arguments(data, rates, steps, optimizer, loss, delta, tol):
+    if not isinstance(data, Dataset):
+        raise ValueError(f"data must be a Dataset, got {type(data).__name__}")
+    try:
+        raw = np.asarray(rates)
+        if raw.dtype.kind not in "iuf":  # not strings, bools or objects
+            raise TypeError
+        rate_array = raw.astype(np.float64)  # a copy: the caller's array stays theirs
+    except (TypeError, ValueError):
+        raise ValueError(f"rates must be finite numbers >= 0, got {rates!r}") from None
+    if rate_array.ndim > 1 or rate_array.size == 0:
+        raise ValueError(f"rates must be one rate or a 1-D sequence of them, got shape {rate_array.shape}")
+    rate_array = rate_array.reshape(-1)
+    if not (np.isfinite(rate_array).all() and (rate_array >= 0.0).all()):
+        raise ValueError(f"rates must be finite numbers >= 0, got {rates!r}")
+    if (
+        isinstance(steps, (bool, np.bool_))
+        or not isinstance(steps, (int, np.integer))
+        or not 1 <= steps < STABILITY_CELLS
+    ):
+        raise ValueError(f"steps must be an integer in [1, {STABILITY_CELLS - 1}], got {steps!r}")
+    if isinstance(optimizer, str):
+        optimizer = _get_optimizer(optimizer)
+    elif optimizer is not None and not isinstance(optimizer, Optimizer):
+        if not (callable(getattr(optimizer, "init", None)) and callable(getattr(optimizer, "update", None))):
+            raise ValueError(f"optimizer must be None, a name or an optimizer, got {optimizer!r}")
+    if isinstance(loss, str) and loss.strip().lower() == "huber":
+        loss_fn = _losses.get(loss, delta=delta)
+    else:
+        loss_fn = _losses.get(loss)
+    if tol is not None:
+        tol_f = _real("tol", tol, "None or a number in (0, 1]")
+        if not 0.0 < tol_f <= 1.0:
+            raise ValueError(f"tol must be None or a number in (0, 1], got {tol!r}")
+        tol = tol_f
+    return rate_array, int(steps), optimizer, loss_fn, tol
+
+
+def stability(
+    data: Dataset,
+    rates,
+    *,
+    steps: int,
+    optimizer=None,
+    loss="mse",
+    delta: float = 1.0,
+    start=(0.0, 0.0),
+    tol: float | None = None,
+) -> Stability:
+    """Run each constant rate for ``steps`` updates and say which diverge.
+
+    One :func:`lrcore.run` per group of rates, each group at most
+    :data:`STABILITY_CELLS` trajectory cells (K x (steps + 1)), so a sweep of
+    2000 rates x 2000 steps never holds all 4 million at once. With
+    ``gap[k, t] = loss[k, t] - min_loss`` (``min_loss`` the loss at
+    ``loss.minimizer(data)``) and ``W`` = :func:`stability_window`::
+
+        late  = max(gap[k, S-W+1 : S+1]),  early = max(gap[k, S-2W+1 : S-W+1])
+        rising    = late - early > 1e-12*(|gap[k, 0]| + |early| + |min_loss|)
+                    and late > gap[k, 0]
+        diverging = diverged_at >= 0  or  rising
+
+    ``S = steps``. A run "still growing" is one whose gap in the last window
+    rose above everything in the window before, and above where it started.
+    The window maxima follow the envelope of an oscillating (momentum) run,
+    where "the loss rose at the last step" calls many converging rates
+    diverging. The tolerance is rounding: a rise smaller than 1e-12 of the
+    loss's scale (or of the start's gap, for a run that has settled 12 orders
+    of magnitude down) is noise, not growth. The start's gap separates growth
+    from a bounded bounce: gradient descent on MAE, or RMSprop and Adam at a
+    constant rate, settle into a bounce around the minimum whose window maxima
+    differ irregularly (on ``make_data()`` by up to 10 orders of magnitude for
+    RMSprop), but stay below the start's gap; a run past the edge grows
+    geometrically and passes it (on ``make_data()`` within 50 steps at 1.003
+    times the edge for every optimizer :func:`lrcore.theory.stable_edge` knows).
+
+    The classification needs enough steps to be decidable: a run just past
+    the edge must have grown to dominate the gap within the last ``2W``
+    steps, and a run just below it must have shrunk its slowest oscillation
+    (see :func:`stability_window`) and outgrown the start's gap. Where there
+    is no edge (adagrad, rmsprop, adam; MAE), "diverging" means "blew up, or
+    rose over the last window to above where it started".
+
+    Args:
+        data: the points.
+        rates: (K,) constant rates, finite >= 0 (a single rate is K = 1).
+        steps: updates per run, an integer in [1, STABILITY_CELLS - 1].
+        optimizer: None (plain gradient descent), an optimizer, or a name for
+            :func:`lrcore.optimizers.get`.
+        loss: ``"mse"``, ``"mae"``, ``"huber"`` (with ``delta``) or a loss object.
+        delta: Huber's delta when ``loss`` is the name ``"huber"``.
+        start: ``(w, b)`` where every run starts.
+        tol: None, or the factor in (0, 1] of :attr:`Stability.steps_to_tol`.
+
+    Returns:
+        A :class:`Stability`.
+
+    Raises ``ValueError`` naming a bad argument; a diverging run is data.
+
+    >>> from lrcore import make_data, theory
+    >>> data = make_data()
+    >>> edge = theory.stable_edge(data, "momentum")  # beta = 0.9
+    >>> found = stability(data, edge * np.array([0.1, 0.5, 0.9, 1.1, 2.0]), steps=300, optimizer="momentum")
+    >>> found.diverging.tolist(), round(found.first_diverging / edge, 6)
+    ([False, False, False, True, True], 1.1)
+    """
+    rate_array, steps, optimizer, loss_fn, tol = _check_stability_arguments(
+        data, rates, steps, optimizer, loss, delta, tol
+    )
+    window = stability_window(steps, optimizer)
+    min_loss = float(loss_fn.value(data, *loss_fn.minimizer(data)))
+    count = rate_array.size
+    final_gap = np.empty(count)
+    diverging = np.empty(count, dtype=bool)
+    steps_to_tol = np.full(count, np.nan)
+    diverged_at = np.empty(count, dtype=np.int64)
+    group = max(1, STABILITY_CELLS // (steps + 1))
+    late_cols = slice(steps + 1 - window, steps + 1)
+    early_cols = slice(steps + 1 - 2 * window, steps + 1 - window)
+    for first in range(0, count, group):
+        part = slice(first, min(first + group, count))
+        traj = run(data, rate_array[part], steps=steps, start=start, loss=loss_fn, optimizer=optimizer)
+        rows = np.arange(traj.k)
+        with np.errstate(invalid="ignore", over="ignore"):
+            gaps = traj.loss - min_loss
+            blew_up = traj.diverged_at >= 0
+            last = np.where(blew_up, traj.diverged_at - 1, steps)
+            final_gap[part] = np.where(last >= 0, gaps[rows, np.maximum(last, 0)], np.nan)
+            late = gaps[:, late_cols].max(axis=1)
+            early = gaps[:, early_cols].max(axis=1)
+            scale = np.abs(gaps[:, 0]) + np.abs(early) + abs(min_loss)
+            rising = (late - early > STABILITY_RISE_RTOL * scale) & (late > gaps[:, 0])
+            diverging[part] = blew_up | rising
+            if tol is not None:
+                arrived = gaps <= tol * gaps[:, :1]
+                reached = arrived.any(axis=1)
+                steps_to_tol[part] = np.where(reached, arrived.argmax(axis=1), np.nan)
+        diverged_at[part] = traj.diverged_at
+    first_diverging = float(rate_array[diverging].min()) if diverging.any() else None
+    for array in (rate_array, final_gap, diverging, steps_to_tol, diverged_at):
+        array.flags.writeable = False
+    return Stability(rate_array, final_gap, diverging, first_diverging, steps_to_tol, diverged_at, window, min_loss)
