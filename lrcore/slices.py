@@ -104,6 +104,46 @@ class Slice:
         gw, gb = self.loss.grad(data, *self.point(p))
         return gw if self.param == "w" else gb
 
+    def side_slopes(self, data: Dataset) -> tuple[float, float]:
+        """The slope just left and just right of the minimiser.
+
+        Equal (0) for MSE and Huber, whose slices are smooth. The MAE's slice
+        is piecewise linear with a kink at each point's own best value
+        ``t_i``: right of ``p`` its slope is ``(sum of |a_i| over t_i <= p
+        minus over t_i > p)/n``, left of it the same with ``<`` and ``>=``,
+        so next to the minimum it is not 0 but a jump across it (along b,
+        ``a_i = 1``: the share of points below minus the share above).
+
+        >>> from lrcore import Dataset
+        >>> data = Dataset([0.0, 1.0, 2.0, 3.0], [0.0, 0.0, 1.0, 5.0])
+        >>> s = along(data, "b", held=0.0, loss="mae")  # kinks at 0, 0, 1, 5: minimiser 0
+        >>> s.minimizer, s.side_slopes(data)
+        (0.0, (-1.0, 0.0))
+        """
+        if self.loss.name != "mae":
+            return 0.0, 0.0
+        targets, weights = _targets(data, self.param, self.held)
+        p = self.minimizer
+        right = (weights[targets <= p].sum() - weights[targets > p].sum()) / data.n
+        left = (weights[targets < p].sum() - weights[targets >= p].sum()) / data.n
+        return float(left), float(right)
+
+    def slope_bound(self, data: Dataset) -> float:
+        """The largest size the slope can have anywhere on the slice: ``inf``
+        for MSE (it grows with the distance), ``mean|a|`` for MAE (1 along b,
+        ``mean|x|`` along w) and ``delta*mean|a|`` for Huber, whose slopes
+        are capped. A run at rates ``lr_t`` moves at most ``sum(lr_t)`` times it.
+
+        >>> from lrcore import Dataset
+        >>> data = Dataset([-2.0, 4.0], [0.0, 1.0])
+        >>> along(data, "b", 0.0, "mae").slope_bound(data), along(data, "w", 0.0, "mae").slope_bound(data)
+        (1.0, 3.0)
+        """
+        if self.loss.name == "mse":
+            return math.inf
+        size = 1.0 if self.param == "b" else float(np.mean(np.abs(data.x)))
+        return size * (float(self.loss.params["delta"]) if self.loss.name == "huber" else 1.0)
+
     @property
     def lr_one_step(self) -> float:
         """``1/L''``: for MSE one step from anywhere lands on the minimum."""
@@ -258,8 +298,9 @@ def regime(s: Slice, lr: float) -> Regime:
         return Regime(
             "stuck bouncing",
             math.nan,
-            "the slope of |r| is the same size however close you are to the minimum, so a "
-            "constant rate keeps taking steps of the same size and jumps back and forth across it",
+            "the slope of the MAE does not shrink smoothly to 0 near the minimum: it is the share of points "
+            "above the line minus the share below (weighted by |x| along w), which changes in jumps, so a "
+            "constant rate keeps hopping across the minimum",
         )
     product = lr * s.curvature
     factor = abs(1.0 - product)
@@ -269,8 +310,9 @@ def regime(s: Slice, lr: float) -> Regime:
             "stuck bouncing",
             factor,
             "near the minimum the Huber loss is a parabola of curvature "
-            f"{s.curvature:.4g}, and this rate is past its edge 2/L''; far away its slope is "
-            "capped at delta, so the steps cannot grow without bound either: they keep bouncing",
+            f"{s.curvature:.4g} (only the points within delta of the line curve it), and this rate is at "
+            "or past its edge 2/L''; far away its slope is capped, so the steps cannot grow without bound "
+            "either: they keep bouncing",
         )
     if abs(product - 1.0) <= tol:
         return Regime("one step", factor, "lr = 1/L'': the first step lands on the minimum")
