@@ -124,8 +124,11 @@ class Slice:
             return 0.0, 0.0
         targets, weights = _targets(data, self.param, self.held)
         p = self.minimizer
-        right = (weights[targets <= p].sum() - weights[targets > p].sum()) / data.n
-        left = (weights[targets < p].sum() - weights[targets >= p].sum()) / data.n
+        # Kinks within rounding of the minimiser are at it: t_i = (y_i - held*x_i)/x_i
+        # computed two ways can differ in the last digits.
+        near = 1e-9 * max(1.0, abs(p), float(np.max(np.abs(targets))) if targets.size else 0.0)
+        right = (weights[targets <= p + near].sum() - weights[targets > p + near].sum()) / data.n
+        left = (weights[targets < p - near].sum() - weights[targets >= p - near].sum()) / data.n
         return float(left), float(right)
 
     def slope_bound(self, data: Dataset) -> float:
