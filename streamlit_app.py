@@ -1,11 +1,8 @@
 """Learning-Rate Explorer: the home page."""
 
-import numpy as np
-import pandas as pd
 import streamlit as st
 
-import lrcore
-from ui import charts, controls
+from ui import charts, compute, controls
 
 st.set_page_config(page_title="Learning-Rate Explorer", page_icon="📉", layout="wide")
 
@@ -25,7 +22,9 @@ follow the **gradient** instead: it points uphill on the loss, and a step agains
 The **learning rate** scales each step. Too small, and the red line crawls toward the green one.
 Too big, and it **overshoots**: it jumps past the minimum, bounces around it, and past a
 threshold flies off and diverges. **Decaying** the learning rate as you go lets the steps settle
-into the minimum.
+into the minimum where a constant rate cannot: with mini-batches, or with a loss like the MAE whose
+slope does not shrink smoothly to 0 at the minimum. (On the mean squared error with every point in each step, a
+constant rate below the threshold already converges.)
 """
 )
 controls.show_notices()
@@ -34,24 +33,11 @@ st.subheader("See it")
 controls.page_cards()
 st.caption("The dataset settings in the sidebar travel with you to every page and into the link.")
 
-data = current.data
-c = lrcore.theory.curvature(data)
-rates = {
-    "too small: 0.1/λmax": 0.1 * c.lr_monotone,
-    "no overshoot: 1/λmax": c.lr_monotone,
-    "overshoots, bounces in: 1.9/λmax": 0.95 * c.lr_max_stable,
-    "diverges: 2.1/λmax": 1.05 * c.lr_max_stable,
-}
-traj = lrcore.run(data, list(rates.values()), steps=300)
-steps = np.arange(traj.steps + 1)
-curves = pd.concat(  # the gap to the best fit's loss shows how fast each run closes in
-    pd.DataFrame({"run": name, "step": steps, "loss": row - c.min_loss}) for name, row in zip(rates, traj.loss)
-)
+view = compute.home_view(current.data, current.data.fingerprint)
 st.subheader("Four learning rates on the same points")
-st.caption(
-    f"On the current data the steepest curvature of the loss, λmax, is {c.lambda_max:.4g}, so the "
-    f"edge of divergence 2/λmax is {c.lr_max_stable:.4g}. Below 1/λmax no step overshoots; between "
-    "1/λmax and 2/λmax the steps overshoot but the bounces shrink; above 2/λmax they grow. "
-    "A diverging run stops where its loss blew up."
-)
-st.altair_chart(charts.lesson_chart(curves, "loss above the best fit's (log scale)"), width="stretch")
+st.altair_chart(charts.lesson_chart(view.curves, view.names, "loss above the best fit's (log scale)"),
+                width="stretch")
+st.caption("The same runs along the bowl's steep direction: the error's sign, step by step, on a symmetric log "
+           "scale. A zig-zag across 0 is a step jumping past the minimum along that direction.")
+st.altair_chart(charts.steep_chart(view.steep, view.names), width="stretch")
+st.caption(view.words)

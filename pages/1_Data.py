@@ -6,6 +6,7 @@ import streamlit as st
 
 import lrcore
 from ui import charts, compute, controls, state
+from ui.views.common import num
 
 st.set_page_config(page_title="Data · Learning-Rate Explorer", page_icon="📈", layout="wide")
 
@@ -51,84 +52,66 @@ st.caption(
 )
 
 st.subheader("Fit it by gradient descent")
-marks = {"optimal": curvature.lr_optimal, "edge": curvature.lr_max_stable}
-rate_col, opt_col, edge_col = st.columns([6, 1.3, 1.3], vertical_alignment="bottom")
-with rate_col:
-    lr = controls.rate(state.FIT["fit_lr"], marks)
-theory_buttons = [
-    (opt_col, "fit_set_optimal", "Optimal", curvature.lr_optimal,
-     "2/(λmin + λmax): the fastest constant rate for this data."),
-    (edge_col, "fit_set_edge", "Edge", curvature.lr_max_stable,
-     "2/λmax: at this rate the steps bounce forever; above it they fly off."),
-]
-for column, key, label, value, meaning in theory_buttons:
-    column.button(
-        label,
-        key=key,
-        on_click=controls.set_value,
-        args=("fit_lr", state.format_rate(value, 6)),
-        help=f"{value:.4g} = {meaning}",
-        width="stretch",
-    )
 steps_col, w0_col, b0_col = st.columns(3)
 steps = controls.number(state.FIT["fit_steps"], steps_col)
 w0 = controls.number(state.FIT["fit_w0"], w0_col)
 b0 = controls.number(state.FIT["fit_b0"], b0_col)
+best_rate = curvature.best_rate(steps, (w0, b0))
+marks = {"best for these steps": best_rate, "worst-case optimal": curvature.lr_optimal,
+         "edge": curvature.lr_max_stable}
+lr = controls.rate(state.FIT["fit_lr"], marks)
+rate_buttons = [
+    ("fit_set_none", "No learning rate (lr = 1)", 1.0,
+     "Step by the whole gradient, unscaled: what the lesson calls having no learning rate."),
+    ("fit_set_best", f"Best for {steps:,} steps: {num(best_rate)}", best_rate,
+     f"The constant rate whose loss after {steps:,} steps from this start is lowest (computed from the bowl's "
+     "two eigen-directions)."),
+    ("fit_set_optimal", f"Worst-case optimal: {num(curvature.lr_optimal)}", curvature.lr_optimal,
+     "2/(λmin + λmax): both eigen-directions shrink by the same factor per step, the fastest rate in the long "
+     "run; after a few steps a smaller rate can be far ahead, because the steep direction still bounces."),
+    ("fit_set_edge", f"Edge: {num(curvature.lr_max_stable)}", curvature.lr_max_stable,
+     "2/λmax: the steep direction's error flips sign every step and keeps its size; above it, it grows."),
+]
+for column, (key, label, value, meaning) in zip(st.columns(len(rate_buttons)), rate_buttons):
+    column.button(label, key=key, on_click=controls.set_value, args=("fit_lr", state.format_rate(value, 6)),
+                  help=f"{value:.6g}: {meaning}", width="stretch")
 
-result = compute.fit_run(data, data.fingerprint, lr, steps, w0, b0)
+view = compute.fit_view(data, data.fingerprint, lr, steps, w0, b0)
 points = compute.scatter_sample(data, data.fingerprint)
 chart = charts.fit_chart(
     points,
-    result["frames"],
-    result["stride"],
-    result["curve"],
+    view.frames,
+    view.curve,
     best=curvature.minimizer,
     true_line=current.true_line,
-    diverged_at=result["diverged_at"],
+    diverged_at=view.diverged_at,
     sampled_from=data.n if data.n > len(points) else None,
+    directions=view.directions,
 )
 st.altair_chart(chart, width="content")
-
-w_end, b_end, loss_end = result["final"]
-if result["diverged_at"] >= 0:
-    st.error(
-        f"**Diverged at step {result['diverged_at']}**: at learning rate {lr:.4g} each step overshoots "
-        f"the minimum by more than it corrects (the edge is {curvature.lr_max_stable:.4g}). The chart "
-        "stops at the last finite step.",
-        icon=":material/trending_up:",
-    )
-else:
-    gap = loss_end - curvature.min_loss
-    factor = float(curvature.contraction(lr))
-    behaviour = (
-        "each step shrinks the distance to the best fit without overshooting"
-        if lr <= curvature.lr_monotone
-        else "the steps overshoot and zig-zag, but each bounce is smaller"
-        if factor < 1
-        else "the steps bounce around the minimum without getting closer"
-    )
-    st.info(
-        f"After {steps:,} steps the guess is w = {w_end:.4g}, b = {b_end:.4g}, its loss "
-        f"{gap:.3g} above the best. At this rate {behaviour} (the slowest direction's distance "
-        f"shrinks by a factor {factor:.4f} per step).",
-        icon=":material/trending_down:",
-    )
+controls.verdict(view.verdict)
+st.caption(
+    "Below the line: the error (w − w*, b − b*) split along the two eigen-directions of the loss bowl. "
+    "Each step multiplies the error along a direction by 1 − lr·λ of that direction: a zig-zag across 0 is "
+    "a step jumping past the minimum along it. Drag the step slider to replay the run."
+)
 
 st.subheader("The numbers behind it")
+w_end, b_end, loss_end = view.final
 cols = st.columns(6)
 cols[0].metric("Points n", f"{data.n:,}")
-diverged = result["diverged_at"] >= 0
-cols[1].metric("Loss of the guess", "diverged" if diverged else f"{loss_end:.4g}",
+cols[1].metric("Loss of the guess", "diverged" if view.diverged_at >= 0 else num(loss_end, 4),
                help="The mean squared error of the red line after the last step.")
-cols[2].metric("Loss of the best fit", f"{curvature.min_loss:.4g}",
+cols[2].metric("Loss of the best fit", num(curvature.min_loss, 4),
                help="The smallest mean squared error any line can reach on these points.")
 cols[3].metric("Condition number", f"{curvature.condition_number:.3g}",
                help="How stretched the loss bowl is: λmax/λmin of its Hessian.")
-cols[4].metric("Edge of divergence", f"{curvature.lr_max_stable:.4g}", help="2/λmax.")
-cols[5].metric("Optimal rate", f"{curvature.lr_optimal:.4g}", help="2/(λmin + λmax).")
+cols[4].metric("Edge of divergence", num(curvature.lr_max_stable, 4), help="2/λmax.")
+cols[5].metric("Worst-case optimal", num(curvature.lr_optimal, 4), help="2/(λmin + λmax): the rate.")
 st.caption(
-    "The loss is a bowl whose steepest curvature λmax sets the edge: a step of rate lr multiplies the "
-    "error along that direction by |1 − lr·λmax|, so above 2/λmax it grows. The condition number says "
-    "how much slower the flattest direction is: large values mean a long narrow valley, which "
-    "standardizing x rounds out."
+    f"The loss is a bowl with two eigen-directions: a steep one, curvature λmax = {num(curvature.lambda_max, 4)}, "
+    f"and a flat one, λmin = {num(curvature.lambda_min, 4)}. A step of rate lr multiplies the error along "
+    "each by 1 − lr·λ, so the steep one sets the edge 2/λmax and the flat one sets how long the run takes. "
+    f"The condition number λmax/λmin = {curvature.condition_number:.3g} says how much slower the flat "
+    "direction is: a long narrow valley, which standardizing x rounds out."
 )

@@ -79,3 +79,58 @@ def extremes(settings) -> list[tuple[str, object]]:
         elif setting.kind == "choice":
             pairs += [(setting.key, option) for option in setting.options if option != setting.default]
     return pairs
+
+
+ALERTS = ("success", "info", "warning", "error")
+
+
+def alerts(at: AppTest) -> list[tuple[str, str]]:
+    """(kind, text) of every alert the page shows: st.success, info, warning, error."""
+    return [(kind, str(e.value)) for kind in ALERTS for e in at.get(kind)]
+
+
+def alert_with(at: AppTest, words: str) -> tuple[str, str]:
+    """The one alert whose text holds ``words``, as (kind, text)."""
+    found = [(kind, text) for kind, text in alerts(at) if words in text]
+    assert len(found) == 1, f"{len(found)} alerts hold {words!r}: {alerts(at)}"
+    return found[0]
+
+
+def metrics(at: AppTest) -> dict[str, str]:
+    """{label: value} of the page's metrics."""
+    return {m.label: m.value for m in at.get("metric")}
+
+
+def frame_with(chart, columns) -> pd.DataFrame:
+    """The chart's first dataset that has all of ``columns``."""
+    for frame in datasets(chart).values():
+        if set(columns) <= set(frame.columns):
+            return frame
+    raise AssertionError(f"no dataset with columns {sorted(columns)}")
+
+
+def scale_domains(chart, field: str) -> list[list]:
+    """The explicit scale domains of every encoding of ``field`` in the chart's spec."""
+    found = []
+
+    def walk(node):
+        if isinstance(node, dict):
+            if node.get("field") == field and isinstance(node.get("scale"), dict) and "domain" in node["scale"]:
+                found.append(node["scale"]["domain"])
+            for value in node.values():
+                walk(value)
+        elif isinstance(node, list):
+            for value in node:
+                walk(value)
+
+    walk(spec(chart))
+    return found
+
+
+#: The most rows a chart may carry (DESIGN.md: "A chart gets at most about 20k rows").
+MOST_ROWS = 20_000
+
+
+def drawable(chart) -> bool:
+    """No NaN or inf in the chart, and no dataset of it over MOST_ROWS rows."""
+    return all_numbers_finite(chart) and all(len(frame) <= MOST_ROWS for frame in datasets(chart).values())

@@ -4,8 +4,10 @@ import numpy as np
 import pytest
 
 import lrcore
-from app_helpers import all_numbers_finite, charts, datasets, extremes, open_page, spec, texts
+from app_helpers import (alert_with, charts, datasets, drawable, extremes, frame_with, metrics, open_page, spec,
+                         texts)
 from ui import controls, state
+from ui.views.common import num
 
 DATA_PAGE = "pages/1_Data.py"
 
@@ -23,7 +25,7 @@ def test_defaults_run_and_show_the_fit():
     at = open_page(DATA_PAGE)
     assert not at.exception
     (chart,) = charts(at)
-    assert all_numbers_finite(chart)
+    assert drawable(chart)
     frames = frames_of(at)
     assert frames["step"].iloc[0] == 0 and frames["step"].iloc[-1] == state.FIT["fit_steps"].default
     # the first frame is the start, the last is close to the best fit
@@ -52,22 +54,74 @@ def test_changing_the_learning_rate_changes_the_frames():
     assert after["w"].iloc[1] == pytest.approx(-0.005 * gw)
 
 
-def test_theory_buttons_set_the_exact_rates():
+def steep_errors(at) -> np.ndarray:
+    """The error along the steep eigen-direction, by step, as the chart draws it."""
+    directions = frame_with(charts(at)[0], {"step", "direction", "error"})
+    steep = directions[directions["direction"].str.startswith("steep")].sort_values("step")
+    return steep["error"].to_numpy()
+
+
+def test_the_default_rate_bounces_along_the_steep_direction_and_says_so():
     at = open_page(DATA_PAGE)
     c = lrcore.theory.curvature(lrcore.make_data())
+    lr = float(state.FIT["fit_lr"].default)
+    assert 1 < lr * c.lambda_max < 2  # the regime the verdict names, by the definition
+    kind, text = alert_with(at, "Bouncing")
+    assert kind == "info" and f"lr·λmax = {num(lr * c.lambda_max)}" in text
+    # the zig-zag is on the chart: the steep error flips sign each drawn step and shrinks by |1 - lr*λmax|
+    error = steep_errors(at)
+    assert np.all(np.sign(error[1:8]) == -np.sign(error[:7]))
+    np.testing.assert_allclose(error[1:8] / error[:7], 1 - lr * c.lambda_max, rtol=1e-6)
+
+
+def test_theory_buttons_set_the_exact_rates_and_the_verdict_follows():
+    at = open_page(DATA_PAGE)
+    data = lrcore.make_data()
+    c = lrcore.theory.curvature(data)
     at.button(key="fit_set_optimal").click().run()
     assert float(at.select_slider(key="fit_lr").value) == pytest.approx(c.lr_optimal, rel=1e-5)
-    assert "Diverged" not in texts(at)
+    # 2/(λmin+λmax) * λmax is between 1 and 2: a bounce that shrinks, not a divergence
+    assert alert_with(at, "Bouncing")[0] == "info" and "Diverg" not in texts(at)
     at.button(key="fit_set_edge").click().run()
     assert float(at.select_slider(key="fit_lr").value) == pytest.approx(c.lr_max_stable, rel=1e-5)
-    assert "bounce around the minimum without getting closer" in texts(at) or "zig-zag" in texts(at)
+    assert alert_with(at, "At the edge")[0] == "warning"
+    error = steep_errors(at)  # at 2/λmax the steep error flips and keeps its size
+    np.testing.assert_allclose(error[1:20] / error[:19], -1.0, rtol=1e-6)
+    at.button(key="fit_set_best").click().run()
+    steps = state.FIT["fit_steps"].default
+    best = c.best_rate(steps, (0.0, 0.0))
+    assert float(at.select_slider(key="fit_lr").value) == pytest.approx(best, rel=1e-5)
+    # a second method: no nearby constant rate ends lower after these steps
+    grid = np.append(np.linspace(0.5, 1.0, 201) * c.lr_max_stable, best)
+    final = np.nan_to_num(lrcore.run(data, grid, steps=steps).loss[:, -1], nan=np.inf)
+    assert final[-1] <= final[:-1].min() * (1 + 1e-12)
+    assert metrics(at)["Loss of the guess"] == num(float(final[-1]), 4)
+
+
+def test_no_learning_rate_diverges_and_the_chart_stops_at_the_last_finite_step():
+    at = open_page(DATA_PAGE)
+    at.button(key="fit_set_none").click().run()
+    assert not at.exception
+    assert float(at.select_slider(key="fit_lr").value) == 1.0
+    data = lrcore.make_data()
+    c = lrcore.theory.curvature(data)
+    k = int(lrcore.run(data, 1.0, steps=state.FIT["fit_steps"].default).diverged_at[0])
+    assert k > 0
+    kind, text = alert_with(at, "Diverged")
+    assert kind == "error" and f"Diverged at step {k}." in text
+    assert f"1 − lr·λmax = {num(1 - c.lambda_max)}" in text  # the factor it prints is 1 - lr·λmax at lr = 1
+    (chart,) = charts(at)
+    assert drawable(chart)
+    assert frames_of(at)["step"].max() == k - 1
+    assert f"diverged at step {k}" in chart.proto.spec
+    assert metrics(at)["Loss of the guess"] == "diverged"
 
 
 def test_a_diverging_run_is_drawn_to_its_last_finite_step_and_labelled():
     at = open_page(DATA_PAGE, session={"fit_lr": "0.05"})
     assert not at.exception
     (chart,) = charts(at)
-    assert all_numbers_finite(chart)
+    assert drawable(chart)
     traj = lrcore.run(lrcore.make_data(), 0.05, steps=200)
     k = int(traj.diverged_at[0])
     assert f"Diverged at step {k}" in texts(at)
@@ -187,7 +241,7 @@ def test_every_setting_at_each_end_of_its_range(key, value):
     at = open_page(DATA_PAGE, session=session)
     assert not at.exception
     for chart in charts(at):
-        assert all_numbers_finite(chart)
+        assert drawable(chart)
 
 
 def test_all_extremes_at_once():
@@ -197,7 +251,7 @@ def test_all_extremes_at_once():
     assert not at.exception
     assert "Diverged at step" in texts(at)
     for chart in charts(at):
-        assert all_numbers_finite(chart)
+        assert drawable(chart)
 
 
 def test_reset_to_defaults_brings_every_setting_back():
@@ -216,7 +270,7 @@ def test_home_page_at_each_end_of_the_data_ranges(key, value):
     at = open_page("streamlit_app.py", session={key: value})
     assert not at.exception
     for chart in charts(at):
-        assert all_numbers_finite(chart)
+        assert drawable(chart)
 
 
 def test_the_upload_limit_is_what_the_reader_accepts():

@@ -24,9 +24,45 @@ RESIDUAL = "#f2a7a7"
 #: One colour per run, the same on every chart of a page.
 RUNS = ("#1f77b4", "#ff7f0e", "#9467bd", "#8c564b", "#e377c2", "#17becf")
 
+#: The two eigen-directions of the loss bowl.
+FLAT = "#6a51a3"
+STEEP = "#e6550d"
+
 STEP_PARAM = "step"
-#: Log-scale loss axes: 0.01, 100, 1e+14 (d3's "~g").
-LOG_AXIS = alt.Axis(format="~g")
+#: Axis labels as ``ui.views.common.num`` writes numbers: 0.01, 250, 1e10,
+#: 2.5e-5 (d3's "~g" alone writes 10000000000).
+COMPACT_LABELS = (
+    "abs(datum.value) >= 1e4 || (abs(datum.value) < 1e-3 && datum.value != 0)"
+    " ? replace(format(datum.value, '.2~e'), 'e+', 'e') : format(datum.value, '~g')"
+)
+#: Log-scale axes.
+LOG_AXIS = alt.Axis(labelExpr=COMPACT_LABELS)
+
+
+#: A frame (a row with ``step`` and ``until``) is the one the scrubber shows.
+CURRENT_FRAME = f"datum.step <= {STEP_PARAM} && {STEP_PARAM} < datum.until"
+
+
+def _scrubber(last: int) -> alt.Parameter:
+    """The in-browser step slider, 0 to ``last`` one step at a time, at ``last``."""
+    return alt.param(name=STEP_PARAM, value=last,
+                     bind=alt.binding_range(min=0, max=max(last, 1), step=1, name="Step (drag to replay) "))
+
+
+def _scrubbed(chart, step: alt.Parameter):
+    """``chart`` (a layer or concat) with the scrubber's param at its top
+    level, beside any it already has. The same spec as ``add_params(step)``,
+    which on a compound chart deep-copies every part of it: about 0.15 s
+    per chart on the Data page."""
+    existing = chart.params if isinstance(chart.params, list) else []
+    chart.params = [*existing, step.param]
+    return chart
+
+
+def _step_rule(color: str = "#888") -> alt.Chart:
+    """A vertical rule at the scrubber's step (on a chart whose x is the step)."""
+    return (alt.Chart(pd.DataFrame({"here": [0]})).transform_calculate(step=STEP_PARAM)
+            .mark_rule(color=color, strokeDash=[3, 3]).encode(x="step:Q"))
 
 
 def _finite(frame: pd.DataFrame, *columns: str) -> pd.DataFrame:
@@ -52,14 +88,14 @@ def _padded(low: float, high: float, fraction: float = 0.08) -> list[float]:
 def fit_chart(
     points: pd.DataFrame,
     frames: pd.DataFrame,
-    stride: int,
     curve: pd.DataFrame,
     *,
     best: tuple[float, float],
     true_line: tuple[float, float] | None,
     diverged_at: int,
     sampled_from: int | None = None,
-) -> alt.HConcatChart:
+    directions: pd.DataFrame | None = None,
+):
     """The points with the best-fit line (green), the true line (dashed) and
     the current guess (red) with its residuals; beside it the loss against
     the step (log scale). One range input ("step") moves the guess and the
@@ -67,12 +103,15 @@ def fit_chart(
 
     Args:
         points: x, y (already sampled down for drawing).
-        frames: step, w, b, loss; one row every ``stride`` steps, all finite.
+        frames: step, until, w, b, loss; the replay's frames, all finite
+            (a frame shows from its step until the next one's).
         curve: step, loss; the loss curve (thinned, finite).
         best: the best fit (w, b); true_line: (w, b) the points were drawn
             around, or None for uploaded data.
         diverged_at: the loss column where the run diverged, or -1.
         sampled_from: n when ``points`` is a sample of n points.
+        directions: step, direction, error: drawn below (``direction_panel``)
+            with the same scrubber; None leaves the panel out.
     """
     frames = _finite(frames, "w", "b", "loss").reset_index(drop=True)
     x_lo, x_hi = float(points["x"].min()), float(points["x"].max())
@@ -82,11 +121,7 @@ def fit_chart(
     x_scale = alt.Scale(domain=_padded(x_lo, x_hi, 0.02), nice=False)
     y_scale = alt.Scale(domain=_padded(y_lo, y_hi), nice=False)
     last = int(frames["step"].iloc[-1]) if len(frames) else 0
-    step = alt.param(
-        name=STEP_PARAM,
-        value=last,
-        bind=alt.binding_range(min=0, max=max(last, 1), step=stride, name="Step (drag to replay) "),
-    )
+    step = _scrubber(last)
 
     lines = [{"line": "best fit", "x": x, "y": best[0] * x + best[1]} for x in (x_lo, x_hi)]
     if true_line:
@@ -117,12 +152,16 @@ def fit_chart(
             tooltip=[alt.Tooltip("step:Q"), alt.Tooltip("w:Q", format=".4g"), alt.Tooltip("b:Q", format=".4g"),
                      alt.Tooltip("loss:Q", format=".4g")],
         )
-        .transform_filter(alt.datum.step == step)
+        .transform_filter(CURRENT_FRAME)
     )
     # Residuals of a few points to the guess at the chosen step: the guess's
-    # w and b are looked up in arrays by the frame number step/stride.
+    # w and b are looked up in arrays by the frame shown at that step.
     some = points.iloc[:: max(1, math.ceil(len(points) / 200))]
-    index = f"min(floor({STEP_PARAM} / {stride}), {max(len(frames) - 1, 0)})"
+    # The frames are every `stride` steps from 0, then the last step: the frame
+    # shown at step t is t // stride, or the last one from the last step on.
+    stride = int(frames["step"].iloc[1] - frames["step"].iloc[0]) if len(frames) > 1 else 1
+    final = max(len(frames) - 1, 0)
+    index = f"{STEP_PARAM} >= {last} ? {final} : min(floor({STEP_PARAM} / {stride}), {final})"
     residuals = (
         alt.Chart(some)
         .transform_calculate(
@@ -147,7 +186,7 @@ def fit_chart(
         .encode(
             x=alt.X("step:Q", title="step"),
             y=alt.Y("loss:Q", scale=alt.Scale(type="log"), title="loss (mean squared error, log scale)",
-                    axis=LOG_AXIS),
+                    axis=_log_axis(curve["loss"])),
             tooltip=[alt.Tooltip("step:Q"), alt.Tooltip("loss:Q", format=".4g")],
         )
     )
@@ -155,7 +194,7 @@ def fit_chart(
         alt.Chart(frames[frames["loss"] > 0])
         .mark_point(color=GUESS, size=90, filled=True)
         .encode(x="step:Q", y=alt.Y("loss:Q", scale=alt.Scale(type="log")))
-        .transform_filter(alt.datum.step == step)
+        .transform_filter(CURRENT_FRAME)
     )
     layers = [loss_line, marker]
     if diverged_at >= 0 and len(curve):
@@ -167,31 +206,146 @@ def fit_chart(
         )
     loss_title = "Loss against the step" + (f" (diverged at step {diverged_at})" if diverged_at >= 0 else "")
     losses = alt.layer(*layers).properties(title=loss_title, width=360, height=360)
-    return alt.hconcat(scatter, losses).add_params(step).resolve_scale(color="independent")
+    independent = alt.Resolve(scale=alt.ScaleResolveMap(color="independent"))
+    top = alt.HConcatChart(hconcat=[scatter, losses], resolve=independent)
+    if directions is None:
+        return _scrubbed(top, step)
+    below = direction_panel(directions, step=step, width=840, height=230)
+    return _scrubbed(alt.VConcatChart(vconcat=[top, below], resolve=independent), step)
 
 
-def lesson_chart(curves: pd.DataFrame, y_title: str = "loss (log scale)") -> alt.Chart:
-    """Loss against the step for a few named runs (log scale): the home page.
+def _decades(low: float, high: float) -> list[float]:
+    """The powers of ten between ``low`` and ``high`` (> 0), at most about ten
+    of them: the ticks of a log axis whose domain is not rounded."""
+    if not (0 < low < high and math.isfinite(high)):
+        return []
+    first, last = math.ceil(math.log10(low)), math.floor(math.log10(high))
+    every = max(1, math.ceil((last - first + 1) / 10))
+    return [10.0**k for k in range(first, last + 1, every)]
+
+
+def _log_axis(values) -> alt.Axis:
+    """A log axis whose ticks are the powers of ten the ``values`` (> 0) span."""
+    finite = np.asarray(values, dtype=float)
+    finite = finite[np.isfinite(finite) & (finite > 0)]
+    if finite.size < 2 or finite.min() == finite.max():
+        return LOG_AXIS
+    low, high = float(finite.min()), float(finite.max())
+    ticks = _decades(low, high)
+    if len(ticks) < 2:  # less than a decade: let Vega place them
+        return LOG_AXIS
+    return alt.Axis(values=ticks, labelExpr=COMPACT_LABELS)
+
+
+def _symlog_reach(data: pd.DataFrame) -> tuple[float, float]:
+    """(the largest size drawn, the symlog constant) for errors against the
+    step: sizes down to 1e-4 of the start's are drawn in log scale (a shrinking
+    bounce stays visible), and a growing one is followed up to 1e6 times the
+    start's size."""
+    sizes = np.abs(data["error"].to_numpy(dtype=float)) if len(data) else np.array([])
+    if not sizes.size or not sizes.max() > 0:
+        return 1.0, 1.0
+    start = data.loc[data["step"] == data["step"].min(), "error"].abs().max()
+    start = float(start) if start > 0 else float(sizes.max())
+    return min(float(sizes.max()), 1e6 * start), max(start * 1e-4, 1e-300)
+
+
+def _signed_ticks(largest: float, constant: float) -> list[float]:
+    """0 and +-10**k from about ``constant`` up to ``largest``: the ticks of
+    a symmetric log axis (Vega's own symlog ticks bunch up near 0)."""
+    if not (largest > 0 and math.isfinite(largest)):
+        return [0.0]
+    high = math.ceil(math.log10(largest))
+    low = max(math.floor(math.log10(constant)) + 1, high - 8)
+    powers = [10.0**k for k in range(low, high + 1)]
+    return sorted([-p for p in powers] + [0.0] + powers)
+
+
+def direction_panel(directions: pd.DataFrame, *, step=None, width=None, height: int = 230) -> alt.LayerChart:
+    """The error along each eigen-direction of the bowl against the step, on
+    a symmetric log scale: signed, so an error whose sign flips every step (a
+    bounce past the minimum along that direction) draws a zig-zag across 0,
+    and sizes from the start's down to ten-thousand times smaller stay
+    readable. With ``step`` (the scrubber's param) a rule marks the frame.
 
     Args:
-        curves: run, step, loss (finite, positive rows only are drawn).
+        directions: step, direction, error (finite rows are drawn); the
+            flat direction's name first, the steep one's second.
+    """
+    data = _finite(directions, "error")
+    names = list(dict.fromkeys(directions["direction"]))
+    largest, constant = _symlog_reach(data)
+    scale = alt.Scale(type="symlog", constant=constant,
+                      domain=[-largest * 1.05, largest * 1.05] if largest > 0 else [-1.0, 1.0], nice=False)
+    y = alt.Y("error:Q", scale=scale, title="error along the direction (symmetric log)",
+              axis=alt.Axis(values=_signed_ticks(largest, constant), labelExpr=COMPACT_LABELS))
+    colors = alt.Scale(domain=names, range=[FLAT, STEEP][: len(names)])
+    zero = alt.Chart(pd.DataFrame({"error": [0.0]})).mark_rule(color="#888").encode(y=alt.Y("error:Q", scale=scale))
+    lines = (
+        alt.Chart(data)
+        .mark_line(strokeWidth=1.5, point=alt.OverlayMarkDef(size=16))
+        .encode(
+            x=alt.X("step:Q", title="step"),
+            y=y,
+            color=alt.Color("direction:N", scale=colors, legend=alt.Legend(title=None, orient="top", labelLimit=400)),
+            tooltip=["direction:N", "step:Q", alt.Tooltip("error:Q", format=".4g")],
+        )
+    )
+    layers = [zero, lines]
+    if step is not None:
+        layers.append(_step_rule())
+    properties = {"height": height, "title": "The error along each eigen-direction of the loss bowl"}
+    if width is not None:
+        properties["width"] = width
+    return alt.layer(*layers).properties(**properties)
+
+
+def lesson_chart(curves: pd.DataFrame, names: list[str], y_title: str = "loss (log scale)") -> alt.Chart:
+    """Loss above the best fit's against the step for a few named runs (log
+    scale): the home page.
+
+    Args:
+        curves: run, step, gap (finite, positive rows only are drawn).
+        names: the runs, in colour order.
         y_title: the y axis' title.
     """
-    curves = _finite(curves, "loss")
-    curves = curves[curves["loss"] > 0]
-    names = list(dict.fromkeys(curves["run"]))
+    curves = _finite(curves, "gap")
+    curves = curves[curves["gap"] > 0]
     return (
         alt.Chart(curves)
         .mark_line(strokeWidth=2)
         .encode(
             x=alt.X("step:Q", title="step"),
-            y=alt.Y("loss:Q", scale=alt.Scale(type="log"), title=y_title, axis=LOG_AXIS),
+            y=alt.Y("gap:Q", scale=alt.Scale(type="log"), title=y_title, axis=_log_axis(curves["gap"])),
             color=alt.Color("run:N", scale=alt.Scale(domain=names, range=list(RUNS[: len(names)])),
-                            legend=alt.Legend(title=None, orient="top", labelLimit=400)),
-            tooltip=["run:N", "step:Q", alt.Tooltip("loss:Q", format=".4g")],
+                            legend=alt.Legend(title=None, orient="top", columns=2, labelLimit=600)),
+            tooltip=["run:N", "step:Q", alt.Tooltip("gap:Q", format=".4g", title="loss above the best")],
         )
         .properties(height=300)
     )
+
+
+def steep_chart(steep: pd.DataFrame, names: list[str]) -> alt.LayerChart:
+    """The error along the steep eigen-direction against the step, one line
+    per run, on a symmetric log scale: a bounce is a zig-zag across 0.
+
+    Args:
+        steep: run, step, error (finite rows are drawn); names: the runs, in colour order.
+    """
+    data = _finite(steep, "error")
+    largest, constant = _symlog_reach(data)
+    scale = alt.Scale(type="symlog", constant=constant, domain=[-largest * 1.05, largest * 1.05] if largest > 0
+                      else [-1.0, 1.0], nice=False)
+    zero = alt.Chart(pd.DataFrame({"error": [0.0]})).mark_rule(color="#888").encode(y=alt.Y("error:Q", scale=scale))
+    lines = alt.Chart(data).mark_line(strokeWidth=1.5, point=alt.OverlayMarkDef(size=18), clip=True).encode(
+        x=alt.X("step:Q", title="step"),
+        y=alt.Y("error:Q", scale=scale, title="error, steep direction",
+                axis=alt.Axis(values=_signed_ticks(largest, constant), labelExpr=COMPACT_LABELS)),
+        color=alt.Color("run:N", scale=alt.Scale(domain=names, range=list(RUNS[: len(names)])),
+                        legend=alt.Legend(title=None, orient="top", columns=2, labelLimit=600)),
+        tooltip=["run:N", "step:Q", alt.Tooltip("error:Q", format=".4g")],
+    )
+    return alt.layer(zero, lines).properties(height=320)
 
 
 def slice_chart(
@@ -200,17 +354,24 @@ def slice_chart(
 ) -> alt.LayerChart:
     """The loss along one parameter with the gradient steps drawn on it: each
     step a point joined to the next (the zig-zag), the current step's tangent,
-    one colour per run. A range input ("step") replays the steps in the browser.
+    one colour per run, and an arrow from the current step along p: the step
+    about to be taken, −lr × slope. A range input ("step") replays the steps
+    in the browser.
 
     Args:
         curve: p, loss; the slice over the drawn range.
-        runs: run, step, p, loss, grad; the finite steps of each run.
+        runs: run, step, p, loss, grad, update; the finite steps of each run
+            (``update`` = −lr·grad, NaN after the last step).
         minimum: (p, loss) of the slice's minimum.
         steps: the number of steps asked for (the scrubber's end).
         diverged_at: {run: loss column where it diverged, or -1}.
     """
     curve = _finite(curve[["p", "loss"]], "p", "loss")
-    runs = _finite(runs[["run", "step", "p", "loss", "grad"]], "p", "loss", "grad").copy()
+    runs = _finite(runs[["run", "step", "p", "loss", "grad", "update"]], "p", "loss", "grad").copy()
+    # the step about to be taken (none after the last): an arrow along p at the current loss
+    runs["update"] = runs["update"].where(np.isfinite(runs["update"]), 0.0)
+    runs["p_next"] = runs["p"] + runs["update"]
+    runs["heading"] = np.where(runs["update"] >= 0, "triangle-right", "triangle-left")
     lo, hi = float(curve["p"].min()), float(curve["p"].max())
     y_lo, y_hi = float(curve["loss"].min()), float(curve["loss"].max())
     x_scale = alt.Scale(domain=[lo, hi], nice=False)
@@ -220,10 +381,7 @@ def slice_chart(
     runs["l0"], runs["l1"] = runs["loss"] - half * runs["grad"], runs["loss"] + half * runs["grad"]
     names = list(dict.fromkeys(runs["run"]))
     colors = alt.Scale(domain=names, range=list(RUNS[: len(names)]))
-    step = alt.param(
-        name=STEP_PARAM, value=steps,
-        bind=alt.binding_range(min=0, max=max(steps, 1), step=1, name="Step (drag to replay) "),
-    )
+    step = _scrubber(steps)
     x = alt.X("p:Q", scale=x_scale, title=f"{param} (the moving parameter)")
     y = alt.Y("loss:Q", scale=y_scale, title=loss_title)
     bowl = alt.Chart(curve).mark_line(color=TRUE, strokeWidth=2, clip=True).encode(x=x, y=y)
@@ -246,7 +404,17 @@ def slice_chart(
         x=alt.X("t0:Q", scale=x_scale), x2="t1:Q", y=alt.Y("l0:Q", scale=y_scale), y2="l1:Q",
         color=alt.Color("run:N", scale=colors),
     )
-    layers = [bowl, best, path, tangent, current]
+    arrow = now.transform_filter(alt.datum.update != 0)
+    step_line = arrow.mark_rule(strokeWidth=2.5, clip=True).encode(
+        x=alt.X("p:Q", scale=x_scale), x2="p_next:Q", y=alt.Y("loss:Q", scale=y_scale),
+        color=alt.Color("run:N", scale=colors),
+        tooltip=["run:N", alt.Tooltip("update:Q", format=".4g", title="step = −lr × slope")],
+    )
+    head = arrow.mark_point(size=120, filled=True, opacity=1, clip=True).encode(
+        x=alt.X("p_next:Q", scale=x_scale), y=alt.Y("loss:Q", scale=y_scale),
+        shape=alt.Shape("heading:N", scale=None), color=alt.Color("run:N", scale=colors),
+    )
+    layers = [bowl, best, path, tangent, step_line, head, current]
     ends = []
     for name, column in diverged_at.items():
         rows = runs[runs["run"] == name]
@@ -257,7 +425,7 @@ def slice_chart(
             alt.Chart(pd.concat(ends)).mark_text(dy=-14, fontWeight="bold", clip=True)
             .encode(x=x, y=y, text="label:N", color=alt.Color("run:N", scale=colors))
         )
-    return alt.layer(*layers).add_params(step).properties(height=420)
+    return _scrubbed(alt.layer(*layers), step).properties(height=420)
 
 
 def loss_curves(runs: pd.DataFrame, floor: float, y_title: str) -> alt.Chart:
@@ -275,7 +443,7 @@ def loss_curves(runs: pd.DataFrame, floor: float, y_title: str) -> alt.Chart:
         .mark_line(strokeWidth=2, point=len(data) <= 120)
         .encode(
             x=alt.X("step:Q", title="step"),
-            y=alt.Y("gap:Q", scale=alt.Scale(type="log"), title=y_title, axis=LOG_AXIS),
+            y=alt.Y("gap:Q", scale=alt.Scale(type="log"), title=y_title, axis=_log_axis(data["gap"])),
             color=alt.Color("run:N", scale=alt.Scale(domain=names, range=list(RUNS[: len(names)])),
                             legend=alt.Legend(title=None, orient="top")),
             tooltip=["run:N", "step:Q", alt.Tooltip("gap:Q", format=".4g", title="loss above the minimum")],
@@ -287,34 +455,29 @@ def loss_curves(runs: pd.DataFrame, floor: float, y_title: str) -> alt.Chart:
 START_PICK = "start_pick"
 
 
-def contour_chart(
-    heat: pd.DataFrame, lines: pd.DataFrame, paths: pd.DataFrame, *, box: tuple, minimum: tuple[float, float],
-    arrows: pd.DataFrame, guesses: pd.DataFrame, names: list[str], steps: int, stride: int,
-) -> alt.LayerChart:
+def contour_chart(view, *, minimum: tuple[float, float]) -> alt.LayerChart:
     """Contour lines of the loss over (w, b) on a light heatmap, the minimum,
-    the Hessian's eigen-directions, random guesses, and every run's path. A
-    range input ("step") moves all runs together in the browser; a click on
-    the map selects a new start (the selection "start_pick").
+    the bowl's eigen-directions, random guesses, every run's path, and at each
+    run's current point the −gradient arrow; where a run leaves the map, a
+    mark. A range input ("step") moves all runs together in the browser; a
+    click on the map selects a new start (the selection "start_pick").
 
     Args:
-        heat: w0, w1, b0, b1 (a cell's edges), w, b (its centre), loss; lines:
-            level, path, order, w, b.
-        paths: run, step, w, b, loss; one row every ``stride`` steps, finite.
-        box: (w_lo, w_hi, b_lo, b_hi); minimum: (w, b).
-        arrows: w, b, w2, b2, label; guesses: w, b.
-        names: the runs, in colour order.
+        view: a ``ui.views.contour.ContourView`` (its frames are drawn as
+            they are; its ``box`` is the map, ``WIDTH`` x ``HEIGHT`` pixels).
+        minimum: (w, b) of the minimum.
     """
-    x_scale = alt.Scale(domain=[box[0], box[1]], nice=False)
-    y_scale = alt.Scale(domain=[box[2], box[3]], nice=False)
+    from .views.contour import HEIGHT, WIDTH
+
+    box = view.box
+    x_scale = alt.Scale(domain=[box[0], box[1]], nice=False, zero=False)
+    y_scale = alt.Scale(domain=[box[2], box[3]], nice=False, zero=False)
     x = alt.X("w:Q", scale=x_scale, title="w (slope)")
     y = alt.Y("b:Q", scale=y_scale, title="b (intercept)")
-    colors = alt.Scale(domain=names, range=list(RUNS[: len(names)]))
+    colors = alt.Scale(domain=view.names, range=list(RUNS[: len(view.names)]))
     pick = alt.selection_point(name=START_PICK, on="click", fields=["w", "b"], nearest=True, empty=False)
-    step = alt.param(
-        name=STEP_PARAM, value=steps,
-        bind=alt.binding_range(min=0, max=max(steps, 1), step=stride, name="Step (drag to replay) "),
-    )
-    heat = _finite(heat, "w", "b", "loss")
+    step = _scrubber(view.steps)
+    heat = _finite(view.heat, "w", "b", "loss")
     heat = heat[heat["loss"] > 0]
     cells = (
         alt.Chart(heat)
@@ -329,15 +492,15 @@ def contour_chart(
         alt.Chart(heat).mark_point(opacity=0, size=40).encode(x=x, y=y).add_params(pick)
     )
     contour = (
-        alt.Chart(_finite(lines, "w", "b"))
+        alt.Chart(_finite(view.lines, "w", "b"))
         .mark_line(color="#5b6b7f", strokeWidth=1, clip=True)
         .encode(x=x, y=y, detail="path:N", order="order:Q",
                 tooltip=[alt.Tooltip("level:Q", format=".4g", title="loss")])
     )
-    dots = alt.Chart(_finite(guesses, "w", "b")).mark_circle(size=10, color="#9e9e9e", opacity=0.6, clip=True).encode(
-        x=x, y=y
-    )
-    axes = alt.Chart(_finite(arrows, "w", "b", "w2", "b2")).mark_rule(color=BEST, strokeWidth=2.5).encode(
+    dots = alt.Chart(_finite(view.guesses, "w", "b")).mark_circle(size=10, color="#9e9e9e", opacity=0.6,
+                                                                 clip=True).encode(x=x, y=y)
+    axes = alt.Chart(_finite(view.eigen, "w", "b", "w2", "b2")).mark_rule(color=BEST, strokeWidth=2.5,
+                                                                         clip=True).encode(
         x=x, y=y, x2="w2:Q", y2="b2:Q", tooltip=["label:N"]
     )
     best = (
@@ -345,7 +508,7 @@ def contour_chart(
         .mark_point(shape="cross", size=220, color=BEST, strokeWidth=3)
         .encode(x=x, y=y)
     )
-    paths = _finite(paths, "w", "b")
+    paths = _finite(view.paths, "w", "b")
     walked = (
         alt.Chart(paths)
         .transform_filter(alt.datum.step <= step)
@@ -355,110 +518,139 @@ def contour_chart(
                 tooltip=["run:N", "step:Q", alt.Tooltip("w:Q", format=".4g"), alt.Tooltip("b:Q", format=".4g"),
                          alt.Tooltip("loss:Q", format=".4g")])
     )
-    now = (
-        alt.Chart(paths)
-        .transform_filter(alt.datum.step == step)
-        .mark_point(size=150, filled=True, stroke="white", strokeWidth=1.5, clip=True)
-        .encode(x=x, y=y, color=alt.Color("run:N", scale=colors, legend=None))
-    )
-    return (
-        alt.layer(cells, contour, dots, axes, best, walked, now, targets)
-        .add_params(step)
-        .properties(height=520)
-    )
+    now = alt.Chart(paths).transform_filter(CURRENT_FRAME)
+    current = now.mark_point(size=150, filled=True, stroke="white", strokeWidth=1.5, clip=True).encode(
+        x=x, y=y, color=alt.Color("run:N", scale=colors, legend=None))
+    layers = [cells, contour, dots, axes, best, walked]
+    if {"aw", "ab", "angle"} <= set(paths.columns):
+        layers += [
+            now.mark_rule(strokeWidth=2.5, clip=True).encode(
+                x=x, y=y, x2="aw:Q", y2="ab:Q", color=alt.Color("run:N", scale=colors, legend=None),
+                tooltip=["run:N", alt.Tooltip("step:Q", title="−gradient at step")]),
+            now.mark_point(shape="wedge", size=420, filled=True, opacity=1, clip=True).encode(
+                x=alt.X("aw:Q", scale=x_scale), y=alt.Y("ab:Q", scale=y_scale), angle=alt.Angle("angle:Q", scale=None),
+                color=alt.Color("run:N", scale=colors, legend=None)),
+        ]
+    exits = _finite(view.exits, "w", "b")
+    if len(exits):
+        layers += [
+            alt.Chart(exits).mark_point(shape="triangle-up", size=160, filled=True, color=GUESS, clip=True)
+            .encode(x=x, y=y, tooltip=["label:N"]),
+            alt.Chart(exits).mark_text(align="left", dx=8, dy=-8, fontSize=11, fontWeight="bold", color=GUESS,
+                                       clip=True).encode(x=x, y=y, text="label:N"),
+        ]
+    layers += [current, targets]
+    return _scrubbed(alt.layer(*layers), step).properties(width=WIDTH, height=HEIGHT)
 
 
-def guess_race(descent: pd.DataFrame, guessing: pd.DataFrame, y_title: str) -> alt.Chart:
+def guess_race(race: pd.DataFrame, *, target: float, expected: float | None, y_title: str) -> alt.LayerChart:
     """Best loss so far against the number of loss evaluations: random
-    guessing against each run of gradient descent (one evaluation a step).
+    guessing against each run of gradient descent (one evaluation a step),
+    with the tolerance's gap as a rule and random guessing's expected count
+    to reach it, when known, as a rule of its own.
 
     Args:
-        descent, guessing: run, evaluations, gap (finite, > 0 rows drawn).
+        race: run, evaluations, gap (finite, > 0 rows drawn); "random
+            guessing" is the grey one.
+        target: the gap the tolerance asks for; expected: guesses expected to reach it, or None.
     """
-    data = pd.concat([descent, guessing], ignore_index=True)
-    data = _finite(data, "gap")
+    data = _finite(race, "gap")
     data = data[data["gap"] > 0]
-    names = list(dict.fromkeys(descent["run"])) + ["random guessing"]
+    names = [name for name in dict.fromkeys(race["run"]) if name != "random guessing"] + ["random guessing"]
     palette = list(RUNS[: len(names) - 1]) + ["#9e9e9e"]
-    return (
-        alt.Chart(data)
-        .mark_line(strokeWidth=2)
-        .encode(
-            x=alt.X("evaluations:Q", scale=alt.Scale(type="log"), title="loss evaluations (log scale)", axis=LOG_AXIS),
-            y=alt.Y("gap:Q", scale=alt.Scale(type="log"), title=y_title, axis=LOG_AXIS),
-            color=alt.Color("run:N", scale=alt.Scale(domain=names, range=palette),
-                            legend=alt.Legend(title=None, orient="top")),
-            tooltip=["run:N", "evaluations:Q", alt.Tooltip("gap:Q", format=".4g")],
-        )
-        .properties(height=300)
+    most = float(data["evaluations"].max()) if len(data) else 10.0
+    if expected is not None and math.isfinite(expected):
+        most = max(most, expected * 1.5)
+    x_scale = alt.Scale(type="log", domain=[1, most], nice=False)
+    x = alt.X("evaluations:Q", scale=x_scale, title="loss evaluations (log scale)",
+              axis=alt.Axis(values=_decades(1, most), labelExpr=COMPACT_LABELS))
+    # up to ten times the start's gap: a diverging run leaves through the top instead of squeezing the rest
+    start_gap = float(data.loc[data["evaluations"] == 1, "gap"].max()) if (data["evaluations"] == 1).any() else None
+    low = float(data["gap"].min()) if len(data) else 1e-3
+    if target > 0 and math.isfinite(target):
+        low = min(low, target)
+    y_scale = alt.Scale(type="log", domain=[low / 2, 10 * start_gap], nice=False) if start_gap else \
+        alt.Scale(type="log")
+    y_axis = alt.Axis(values=_decades(low / 2, 10 * start_gap), labelExpr=COMPACT_LABELS) if start_gap else LOG_AXIS
+    lines = alt.Chart(data).mark_line(strokeWidth=2, clip=True).encode(
+        x=x,
+        y=alt.Y("gap:Q", scale=y_scale, title=y_title, axis=y_axis),
+        color=alt.Color("run:N", scale=alt.Scale(domain=names, range=palette),
+                        legend=alt.Legend(title=None, orient="top", labelLimit=320)),
+        tooltip=["run:N", "evaluations:Q", alt.Tooltip("gap:Q", format=".4g")],
     )
+    layers = [lines]
+    if target > 0 and math.isfinite(target):
+        goal = pd.DataFrame({"gap": [target], "label": [f"tolerance: a gap of {target:.2g}"]})
+        layers += [alt.Chart(goal).mark_rule(color="#333", strokeDash=[5, 3]).encode(y=alt.Y("gap:Q", scale=y_scale)),
+                   alt.Chart(goal).mark_text(align="left", dx=4, dy=-6, color="#333").encode(
+                       x=alt.value(4), y=alt.Y("gap:Q", scale=y_scale), text="label:N")]
+    if expected is not None and math.isfinite(expected):
+        mark = pd.DataFrame({"evaluations": [expected],
+                             "label": [f"random guessing expects {expected:,.0f} guesses to get there"]})
+        layers += [alt.Chart(mark).mark_rule(color="#9e9e9e", strokeWidth=2, strokeDash=[2, 2]).encode(x=x),
+                   alt.Chart(mark).mark_text(align="right", dx=-6, dy=4, baseline="top", color="#616161").encode(
+                       x=x, y=alt.value(4), text="label:N")]
+    return alt.layer(*layers).properties(height=300)
 
 
-def schedules_chart(
-    rates: pd.DataFrame, losses: pd.DataFrame, paths: pd.DataFrame, lines: pd.DataFrame, *,
-    names: list[str], floor: float, log_rates: bool, box: tuple, minimum: tuple[float, float], steps: int,
-    stride: int,
-) -> alt.VConcatChart:
+def schedules_chart(view, *, log_rates: bool) -> alt.VConcatChart:
     """The learning rate against the step, the loss against the step (log,
     with the best fit's loss as a floor line), and the paths on a small
-    contour map; one colour per schedule, one range input ("step") for all.
+    contour map with equal scales; one colour per schedule, one range input
+    ("step") for all.
 
     Args:
-        rates: run, step, lr; losses: run, step, loss; paths: run, step, w, b
-            (finite rows; one every ``stride`` steps for paths).
-        lines: contour lines (level, path, order, w, b); box: the map's window.
+        view: a ``ui.views.schedules.ScheduleView``.
+        log_rates: draw the rates on a log axis.
     """
+    names, steps, box = view.names, view.steps, view.box
     colors = alt.Scale(domain=names, range=list(RUNS[: len(names)]))
     color = alt.Color("run:N", scale=colors, legend=alt.Legend(title=None, orient="top", labelLimit=260))
-    step = alt.param(
-        name=STEP_PARAM, value=steps,
-        bind=alt.binding_range(min=0, max=max(steps, 1), step=stride, name="Step (drag to replay) "),
-    )
-    rule = (  # where the scrubber is
-        alt.Chart(pd.DataFrame({"step": np.arange(0, steps + 1, stride)}))
-        .transform_filter(alt.datum.step == step)
-        .mark_rule(color="#888", strokeDash=[3, 3])
-        .encode(x="step:Q")
-    )
-    rates = _finite(rates, "lr")
+    step = _scrubber(steps)
+    rule = _step_rule()  # where the scrubber is
+    rates = _finite(view.rates, "lr")
     rates = rates[rates["lr"] > 0] if log_rates else rates
     rate_chart = alt.layer(
         alt.Chart(rates).mark_line(strokeWidth=2).encode(
             x=alt.X("step:Q", title="step"),
             y=alt.Y("lr:Q", title="learning rate" + (" (log scale)" if log_rates else ""),
-                    scale=alt.Scale(type="log" if log_rates else "linear"), axis=LOG_AXIS if log_rates else alt.Axis()),
+                    scale=alt.Scale(type="log" if log_rates else "linear"),
+                    axis=_log_axis(rates["lr"]) if log_rates else alt.Axis()),
             color=color, tooltip=["run:N", "step:Q", alt.Tooltip("lr:Q", format=".4g")],
         ),
         rule,
     ).properties(title="Learning rate", width=420, height=230)
-    losses = _finite(losses, "loss")
+    losses = _finite(view.losses, "loss")
     losses = losses[losses["loss"] > 0]
+    floor = view.floor
     loss_chart = alt.layer(
         alt.Chart(losses).mark_line(strokeWidth=2).encode(
             x=alt.X("step:Q", title="step"),
-            y=alt.Y("loss:Q", scale=alt.Scale(type="log"), title="loss on all the points (log scale)", axis=LOG_AXIS),
+            y=alt.Y("loss:Q", scale=alt.Scale(type="log"), title="loss on all the points (log scale)",
+                    axis=_log_axis(np.append(losses["loss"].to_numpy(), floor))),
             color=color, tooltip=["run:N", "step:Q", alt.Tooltip("loss:Q", format=".4g")],
         ),
         alt.Chart(pd.DataFrame({"loss": [floor] if floor > 0 else []})).mark_rule(color=BEST, strokeDash=[6, 4])
         .encode(y="loss:Q"),
         rule,
     ).properties(title="Loss (green: the best fit's)", width=420, height=230)
-    x_scale = alt.Scale(domain=[box[0], box[1]], nice=False)
-    y_scale = alt.Scale(domain=[box[2], box[3]], nice=False)
+    x_scale = alt.Scale(domain=[box[0], box[1]], nice=False, zero=False)
+    y_scale = alt.Scale(domain=[box[2], box[3]], nice=False, zero=False)
     x = alt.X("w:Q", scale=x_scale, title="w")
     y = alt.Y("b:Q", scale=y_scale, title="b")
-    paths = _finite(paths, "w", "b")
+    paths = _finite(view.paths, "w", "b")
     contour = alt.layer(
-        alt.Chart(_finite(lines, "w", "b")).mark_line(color="#9aa7b5", strokeWidth=1, clip=True)
+        alt.Chart(_finite(view.lines, "w", "b")).mark_line(color="#9aa7b5", strokeWidth=1, clip=True)
         .encode(x=x, y=y, detail="path:N", order="order:Q"),
-        alt.Chart(pd.DataFrame({"w": [minimum[0]], "b": [minimum[1]]})).mark_point(
+        alt.Chart(pd.DataFrame({"w": [view.best[0]], "b": [view.best[1]]})).mark_point(
             shape="cross", size=160, color=BEST, strokeWidth=3).encode(x=x, y=y),
         alt.Chart(paths).transform_filter(alt.datum.step <= step).mark_line(strokeWidth=1.5, clip=True)
         .encode(x=x, y=y, order="step:Q", color=color),
-        alt.Chart(paths).transform_filter(alt.datum.step == step)
+        alt.Chart(paths).transform_filter(CURRENT_FRAME)
         .mark_point(size=110, filled=True, stroke="white", clip=True).encode(x=x, y=y, color=alt.Color("run:N", scale=colors, legend=None)),
-    ).properties(title="Paths over (w, b)", width=420, height=300)
-    return alt.vconcat(alt.hconcat(rate_chart, loss_chart), contour).add_params(step)
+    ).properties(title="Paths over (w, b), same scale on both axes", width=420, height=300)
+    return _scrubbed(alt.vconcat(alt.hconcat(rate_chart, loss_chart), contour), step)
 
 
 def stability_chart(sweep: pd.DataFrame, rules: pd.DataFrame, regions: pd.DataFrame, steps: int) -> alt.VConcatChart:
@@ -470,23 +662,27 @@ def stability_chart(sweep: pd.DataFrame, rules: pd.DataFrame, regions: pd.DataFr
         sweep: lr, final_gap, steps_to_tol, diverged_at (NaN/inf rows are left out per chart).
         rules: lr, label; regions: start, end, regime.
     """
-    x_scale = alt.Scale(type="log", domain=[float(sweep["lr"].min()), float(sweep["lr"].max())], nice=False)
-    x = alt.X("lr:Q", scale=x_scale, title="learning rate (log scale)", axis=LOG_AXIS)
+    low, high = float(sweep["lr"].min()), float(sweep["lr"].max())
+    x_scale = alt.Scale(type="log", domain=[low, high], nice=False)
+    x = alt.X("lr:Q", scale=x_scale, title="learning rate (log scale)",
+              axis=alt.Axis(values=_decades(low, high), labelExpr=COMPACT_LABELS))
     shade = alt.Chart(regions).mark_rect(opacity=0.18).encode(
         x=alt.X("start:Q", scale=x_scale), x2="end:Q",
         color=alt.Color("regime:N", scale=alt.Scale(
-            domain=["too slow", "monotone", "oscillating", "diverging"],
-            range=["#9e9e9e", BEST, "#ff7f0e", GUESS]), legend=alt.Legend(title=None, orient="top")),
+            domain=["too slow", "monotone", "steep direction oscillates", "converging", "diverging"],
+            range=["#9e9e9e", BEST, "#ff7f0e", "#17becf", GUESS]), legend=alt.Legend(title=None, orient="top")),
     )
-    lines = alt.Chart(rules).mark_rule(strokeWidth=1.5, strokeDash=[5, 3], color="#333").encode(x=x)
-    labels = alt.Chart(rules).mark_text(angle=270, align="left", dx=4, dy=-4, fontSize=11, color="#333").encode(
+    lines = alt.Chart(rules).mark_rule(strokeWidth=1.5, strokeDash=[5, 3], color="#333").encode(
+        x=x, tooltip=["meaning:N", alt.Tooltip("lr:Q", format=".4g")])
+    labels = alt.Chart(rules).mark_text(angle=270, align="right", baseline="bottom", dx=-4, dy=-3, fontSize=11,
+                                        color="#333").encode(
         x=x, y=alt.value(4), text="label:N")
     gaps = _finite(sweep[["lr", "final_gap"]], "lr", "final_gap")
     gaps = gaps[gaps["final_gap"] > 0]
     top = alt.layer(
         shade, lines, labels,
         alt.Chart(gaps).mark_line(color=POINTS, strokeWidth=2, point=alt.OverlayMarkDef(size=12)).encode(
-            x=x, y=alt.Y("final_gap:Q", scale=alt.Scale(type="log"), axis=LOG_AXIS,
+            x=x, y=alt.Y("final_gap:Q", scale=alt.Scale(type="log"), axis=_log_axis(gaps["final_gap"]),
                          title=f"loss above the minimum after {steps} steps"),
             tooltip=[alt.Tooltip("lr:Q", format=".4g"), alt.Tooltip("final_gap:Q", format=".3g")]),
     ).properties(title="Where each rate ends up (a run that diverged: at its last finite step)", height=260,
@@ -507,21 +703,25 @@ def range_test_chart(points: pd.DataFrame, marks: pd.DataFrame, truth: pd.DataFr
 
     Args:
         points: lr, loss, kind ("raw" or "smoothed"); marks: lr, label
-            (the suggestions); truth: lr, label (the theory's).
+            (the suggestions); truth: lr, label, meaning (the theory's).
     """
     points = _finite(points, "lr", "loss")
     points = points[points["loss"] > 0]
-    x = alt.X("lr:Q", scale=alt.Scale(type="log"), title="learning rate (log scale)", axis=LOG_AXIS)
+    x = alt.X("lr:Q", scale=alt.Scale(type="log"), title="learning rate (log scale)",
+              axis=_log_axis(np.concatenate([points["lr"], truth["lr"], marks["lr"]])))
     curves = alt.Chart(points).mark_line(strokeWidth=2).encode(
-        x=x, y=alt.Y("loss:Q", scale=alt.Scale(type="log"), title="loss (log scale)", axis=LOG_AXIS),
+        x=x, y=alt.Y("loss:Q", scale=alt.Scale(type="log"), title="loss (log scale)", axis=_log_axis(points["loss"])),
         color=alt.Color("kind:N", scale=alt.Scale(domain=["raw", "smoothed"], range=["#b0bec5", POINTS]),
                         legend=alt.Legend(title=None, orient="top")),
         tooltip=[alt.Tooltip("lr:Q", format=".4g"), alt.Tooltip("loss:Q", format=".4g"), "kind:N"],
     )
     marks = _finite(marks, "lr")
     suggested = alt.Chart(marks).mark_rule(color=GUESS, strokeWidth=2).encode(x=x, tooltip=["label:N"])
-    suggested_labels = alt.Chart(marks).mark_text(angle=270, align="left", dx=4, dy=-4, color=GUESS,
+    suggested_labels = alt.Chart(marks).mark_text(angle=270, align="right", baseline="bottom", dx=-4, dy=-3, color=GUESS,
                                                   fontWeight="bold").encode(x=x, y=alt.value(4), text="label:N")
     theory = alt.Chart(_finite(truth, "lr")).mark_rule(color="#555", strokeDash=[5, 3]).encode(
-        x=x, tooltip=["label:N"])
-    return alt.layer(curves, theory, suggested, suggested_labels).properties(height=320)
+        x=x, tooltip=["label:N", "meaning:N", alt.Tooltip("lr:Q", format=".4g")])
+    theory_labels = alt.Chart(_finite(truth, "lr")).mark_text(
+        angle=270, align="right", baseline="top", dx=-4, dy=3, fontSize=11, color="#555").encode(
+        x=x, y=alt.value(4), text="label:N")
+    return alt.layer(curves, theory, theory_labels, suggested, suggested_labels).properties(height=320)

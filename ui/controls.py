@@ -38,8 +38,9 @@ PAGES = (
      "The points, the best fit, and the red line walking to it. Make points or upload a CSV, "
      "pick a learning rate, and replay gradient descent step by step."),
     ("pages/2_Loss_slice.py", "Loss slice", ":material/show_chart:",
-     "The loss along one parameter, a parabola, with every step drawn on it: crawling, "
-     "bouncing, diverging, and settling when the rate decays. For MSE, MAE and Huber."),
+     "The loss along one parameter, with every step and its slope drawn on it: crawling, bouncing and "
+     "diverging, and what a decaying rate changes. A parabola for the MSE, a broken line for the MAE, and "
+     "Huber in between."),
     ("pages/3_Loss_contour.py", "Loss contour", ":material/map:",
      "The loss over (w, b) as a contour map, with up to five runs across it: learning rates, "
      "optimizers, a narrow valley and its zig-zag, mini-batch noise, and random guessing."),
@@ -169,6 +170,25 @@ def show_notices() -> None:
         st.button("Dismiss", key="dismiss_notices", on_click=st.session_state.pop, args=(_NOTICES, None))
 
 
+# --- words ------------------------------------------------------------------------------
+
+_VERDICT_ICONS = {"success": ":material/check_circle:", "info": ":material/info:",
+                  "warning": ":material/warning:", "error": ":material/trending_up:"}
+
+
+def verdict(said) -> None:
+    """Show a view's verdict (``ui.views.common.Verdict``) in the alert of its kind."""
+    alert = {"success": st.success, "info": st.info, "warning": st.warning, "error": st.error}[said.kind]
+    alert(said.text, icon=_VERDICT_ICONS[said.kind])
+
+
+def table(frame, **kwargs) -> None:
+    """A results table, its decimal numbers written with four significant digits."""
+    columns = {name: st.column_config.NumberColumn(format="%.4g") for name in frame.columns
+               if frame[name].dtype.kind == "f"}
+    st.dataframe(frame, hide_index=True, width="stretch", column_config=columns, **kwargs)
+
+
 # --- widgets ------------------------------------------------------------------------------
 
 
@@ -206,6 +226,15 @@ def choice(spec: Setting, where=st, labels: dict | None = None, **kwargs) -> str
     )
 
 
+def select(spec: Setting, where=st) -> str:
+    """One of several options, as a drop-down."""
+    labels = spec.label_of()
+    return where.selectbox(
+        spec.label, list(spec.options), index=list(spec.options).index(spec.default),
+        format_func=lambda option: labels.get(option, option), key=spec.key, help=spec.help, **BIND,
+    )
+
+
 def multi(spec: Setting, where=st, labels: dict | None = None, most: int | None = None) -> list:
     """Several of the options, in the order chosen."""
     labels = labels or spec.label_of()
@@ -233,6 +262,26 @@ def rate(spec: Setting, marks: dict[str, float] | None = None, where=st) -> floa
         spec.label, options=options, value=spec.default, key=spec.key, help=spec.help, **BIND
     )
     return exact.get(label, float(label))
+
+
+def schedule_parameters(chosen: list) -> dict:
+    """Each chosen schedule's own settings as widgets, a row per schedule:
+    {schedule: {parameter: value}} (every chosen schedule has an entry)."""
+    values = {name: {} for name in chosen}
+    for name in chosen:
+        params = state.SCHEDULE_PARAMS[name]
+        if not params:
+            continue
+        for column, (param, key) in zip(st.columns(len(params)), params.items()):
+            spec = state.SCHED[key]
+            if spec.kind == "bool":
+                values[name][param] = toggle(spec, column)
+            elif spec.kind == "choice":
+                values[name][param] = column.selectbox(spec.label, list(spec.options), key=key, help=spec.help,
+                                                       **BIND)
+            else:
+                values[name][param] = float(number(spec, column))
+    return values
 
 
 def set_value(key: str, value) -> None:

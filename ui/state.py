@@ -182,7 +182,7 @@ SLICE = _settings(
     Setting("slice_delta", "Huber delta", 1.0, "float", 0.01, 100.0,
             help="Residuals smaller than delta count quadratically, larger ones linearly."),
     Setting("slice_start", "Start", -4.0, "float", -1000.0, 1000.0, help="Where the first guess is."),
-    Setting("slice_lr", "Learning rate", format_rate(0.3), "rate", LR_MIN, 100.0,
+    Setting("slice_lr", "Learning rate", format_rate(0.7), "rate", LR_MIN, 100.0,
             options=_log_grid(LR_MIN, 100.0), help="The step size, on a log scale from 1e-6 to 100."),
     Setting("slice_steps", "Steps", 20, "int", 1, 500, help="How many gradient steps to take."),
     Setting("slice_decay", "Decay the rate", "none", "choice", options=("none", "exponential", "inverse time"),
@@ -212,17 +212,24 @@ CONTOUR = _settings(
     Setting("contour_beta2", "Adam beta2", 0.999, "float", 0.0, 0.9999, help="Adam's averaging of g²."),
     Setting("contour_w0", "Start w0", -2.0, "float", -100.0, 100.0, help="Where every run starts (or click the chart)."),
     Setting("contour_b0", "Start b0", 8.0, "float", -100.0, 100.0, help="Where every run starts (or click the chart)."),
-    Setting("contour_steps", "Steps", 200, "int", 1, 5000, help="Updates per run."),
+    Setting("contour_steps", "Steps", 500, "int", 1, 5000, help="Updates per run."),
     Setting("contour_batch", "Batch size", 0, "int", 0, 1000,
             help="0 uses every point each step; a smaller batch draws mini-batches (the same for every run)."),
     Setting("contour_loss", "Loss", "mse", "choice", options=tuple(LOSS_NAMES), labels=LOSS_LABELS,
             help="The loss drawn and descended."),
     Setting("contour_delta", "Huber delta", 1.0, "float", 0.01, 100.0, help="Huber's switch from r²/2 to linear."),
-    Setting("contour_tol", "Tolerance", 1e-4, "float", 1e-12, 1.0, format="%.0e",
+    Setting("contour_tol", "Tolerance", 1e-5, "float", 1e-12, 1.0, format="%.0e",
             help="A run has arrived when its loss gap to the minimum is this fraction of where it started."),
-    Setting("contour_guesses", "Random guesses", 300, "int", 0, 100_000,
+    Setting("contour_guesses", "Random guesses", 5000, "int", 0, 100_000,
             help="Guesses drawn at random in a box around the start, to compare with descent."),
+    Setting("contour_equal", "Same scale on w and b", True, "bool",
+            help="One unit of w and one of b take the same length on the map, so its right angles are true."),
 )
+
+#: The optimizers' hyperparameters where a page does not ask for them:
+#: (momentum, RMSprop's alpha, Adam's beta1, beta2), the contour page's defaults.
+HYPERPARAMETERS = tuple(CONTOUR[key].default for key in ("contour_momentum", "contour_alpha", "contour_beta1",
+                                                          "contour_beta2"))
 
 # --- the schedules page ------------------------------------------------------------------
 
@@ -282,19 +289,20 @@ SCHED = _settings(
             help="Up to 6 schedules, run side by side from the same start."),
     Setting("sched_lr", "Base learning rate", format_rate(0.02), "rate", LR_MIN, LR_MAX,
             options=_log_grid(LR_MIN, LR_MAX), help="The rate every schedule starts from (or peaks at)."),
-    Setting("sched_steps", "Steps", 300, "int", 10, 5000, help="Updates per run."),
+    Setting("sched_steps", "Steps", 1000, "int", 10, 5000, help="Updates per run."),
     Setting("sched_opt", "Optimizer", "gd", "choice", options=tuple(OPTIMIZER_NAMES),
             labels=tuple(OPTIMIZER_NAMES.values()), help="The same for every run."),
     Setting("sched_loss", "Loss", "mse", "choice", options=tuple(LOSS_NAMES), labels=LOSS_LABELS,
             help="The same for every run."),
-    Setting("sched_batch", "Batch size", 0, "int", 0, 1000, help="0: every point each step; else mini-batches."),
+    Setting("sched_batch", "Batch size", 4, "int", 0, 1000, help="0: every point each step; else mini-batches."),
     Setting("sched_log", "Log scale for the rates", True, "bool", help="Draw the learning rates on a log axis."),
     *[Setting(f"sched_{name}_{param}", label, default, kind, low, high,
               options=_CHOICES.get((name, param), ()), help=text)
       for name, param, label, default, low, high, kind, text in _SCHEDULE_PARAMS],
 )
-SCHEDULE_PARAMS = {name: [f"sched_{name}_{param}" for n, param, *_ in _SCHEDULE_PARAMS if n == name]
+SCHEDULE_PARAMS = {name: {param: f"sched_{name}_{param}" for n, param, *_ in _SCHEDULE_PARAMS if n == name}
                    for name in SCHEDULE_NAMES}
+"""Each schedule's own settings: {schedule: {parameter: the setting's key}}."""
 
 # --- the LR finder page ------------------------------------------------------------------
 
@@ -345,20 +353,26 @@ class DataSettings:
         return tuple(getattr(self, f.name) for f in fields(self))
 
 
-@dataclass(frozen=True)
-class FitSettings:
-    """The Data page's run: one learning rate from a start, for some steps."""
-
-    lr: float = float(FIT["fit_lr"].default)
-    steps: int = FIT["fit_steps"].default
-    w0: float = FIT["fit_w0"].default
-    b0: float = FIT["fit_b0"].default
+#: The narrowest x range, as a share of the range's size (at least 1): narrower
+#: ranges draw points whose x are all equal in float64 (a slope is then undefined).
+MIN_X_WIDTH = 1e-6
 
 
 def x_range_fixed(x_min: float, x_max: float) -> tuple[float, float, str | None]:
-    """An x range with x_min < x_max, and a notice if it had to be mended."""
-    if x_min < x_max:
-        return x_min, x_max, None
+    """An x range with x_min < x_max, at least ``MIN_X_WIDTH`` of its size
+    wide, and a notice if it had to be mended.
+
+    >>> x_range_fixed(0.0, 5e-324)
+    (0.0, 1.0, 'x from (0) and x to (4.94066e-324) were too close to draw distinct x: x to is taken as 1.')
+    """
+    notice = None
     if x_min > x_max:
-        return x_max, x_min, f"x from ({x_min:g}) was above x to ({x_max:g}): the two were swapped."
-    return x_min, x_min + 1.0, f"x from and x to were both {x_min:g}: x to is taken as {x_min + 1:g}."
+        x_min, x_max = x_max, x_min
+        notice = f"x from ({x_max:g}) was above x to ({x_min:g}): the two were swapped."
+    narrowest = MIN_X_WIDTH * max(1.0, abs(x_min), abs(x_max))
+    if x_max - x_min < narrowest:
+        if x_min == x_max:
+            return x_min, x_min + 1.0, f"x from and x to were both {x_min:g}: x to is taken as {x_min + 1:g}."
+        return x_min, x_min + 1.0, (f"x from ({x_min:g}) and x to ({x_max:g}) were too close to draw distinct x: "
+                                    f"x to is taken as {x_min + 1:g}.")
+    return x_min, x_max, notice

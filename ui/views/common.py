@@ -1,0 +1,258 @@
+"""Helpers every view shares: number words, the finite part of a run, the
+thinning of long runs for drawing, and a run's summary."""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import contourpy
+import numpy as np
+import pandas as pd
+
+import lrcore
+
+#: Most points of a loss curve sent to a chart.
+MAX_CURVE = 2000
+#: Most frames an in-browser iteration scrubber steps through.
+MAX_FRAMES = 400
+#: The share of a run's last steps whose mean gap says where the run ended up
+#: (a noisy run's single last step says little).
+TAIL = 0.1
+
+
+def num(value: float, digits: int = 3) -> str:
+    """A number as the charts' axes write it: ``digits`` significant digits,
+    powers of ten as ``1e10`` and ``1e-5`` (no plus sign, no padded exponent).
+
+    >>> num(1.2345e10), num(0.00012), num(73.04), num(-2.0), num(float("inf"))
+    ('1.23e10', '0.00012', '73', '-2', 'inf')
+    >>> num(1e-5, 2), num(123456.0)
+    ('1e-5', '1.23e5')
+    """
+    if not math.isfinite(value):
+        return "inf" if value > 0 else "-inf" if value < 0 else "nan"
+    text = f"{value:.{digits}g}"
+    if "e" in text:
+        mantissa, exponent = text.split("e")
+        text = f"{mantissa}e{int(exponent)}"
+    return text
+
+
+def count(value: float) -> str:
+    """A whole count with thousands separators; ``inf`` as "never".
+
+    >>> count(72396.2), count(float("inf"))
+    ('72,396', 'never')
+    """
+    return f"{round(value):,}" if math.isfinite(value) else "never"
+
+
+def last_finite(diverged_at: int, steps: int) -> int:
+    """The last loss column of a run that is finite: ``steps`` if the run
+    stayed finite, else the column before ``diverged_at`` (0 if it diverged
+    at its start).
+
+    >>> last_finite(-1, 200), last_finite(4, 200), last_finite(0, 200)
+    (200, 3, 0)
+    """
+    return int(steps) if diverged_at < 0 else max(int(diverged_at) - 1, 0)
+
+
+def odd_stride_for(steps: int, most: int) -> int:
+    """A stride of at most about ``most`` points that is odd, so that a
+    quantity whose sign flips every step still flips between drawn points.
+
+    >>> odd_stride_for(500, 1000), odd_stride_for(5000, 1000), odd_stride_for(3000, 1000)
+    (1, 5, 3)
+    """
+    stride = max(1, math.ceil(steps / most))
+    return stride if stride % 2 else stride + 1
+
+
+def frame_steps(steps: int, most: int = MAX_FRAMES) -> np.ndarray:
+    """The steps drawn as frames of a replay: every ``stride``-th from 0 (an
+    odd stride, ``odd_stride_for``) and always the last step itself.
+
+    >>> frame_steps(6, 10).tolist(), frame_steps(10, 4).tolist()
+    ([0, 1, 2, 3, 4, 5, 6], [0, 3, 6, 9, 10])
+    """
+    steps = int(steps)
+    shown = np.arange(0, steps + 1, odd_stride_for(steps, most))
+    return shown if shown[-1] == steps else np.append(shown, steps)
+
+
+def frame_until(shown: np.ndarray) -> np.ndarray:
+    """For each frame, the step where the next one takes over (one past the
+    last frame for the last): a scrubber at step t shows the frame with
+    ``step <= t < until``.
+
+    >>> frame_until(np.array([0, 3, 6, 7])).tolist()
+    [3, 6, 7, 8]
+    """
+    return np.append(shown[1:], shown[-1] + 1) if shown.size else shown
+
+
+def thinned(count: int, most: int) -> np.ndarray:
+    """Indices 0..count-1, at most about ``most`` of them, always with the
+    first and last, denser at the start where curves change fastest.
+
+    >>> thinned(5, 10).tolist()
+    [0, 1, 2, 3, 4]
+    >>> picked = thinned(100_000, 2000)
+    >>> int(picked[0]), int(picked[-1]), len(picked) <= 2000
+    (0, 99999, True)
+    """
+    if count <= most:
+        return np.arange(count)
+    dense = np.unique(np.geomspace(1, count, most // 2).astype(np.int64) - 1)
+    even = np.linspace(0, count - 1, most // 2).astype(np.int64)
+    return np.union1d(dense, even)
+
+
+@dataclass(frozen=True)
+class RunSummary:
+    """One run's results for a table: the loss at its last finite step and
+    the lowest it reached, where it ended up (the mean gap over its last
+    ``TAIL`` of steps), the first step within ``tol`` of the start's gap
+    (None if never), and the column where it diverged (None if it did not)."""
+
+    final_loss: float
+    best_loss: float
+    final_gap: float
+    tail_gap: float
+    steps_to_tol: int | None
+    diverged_at: int | None
+
+
+def summarize(losses: np.ndarray, diverged_at: int, floor: float, tol: float) -> RunSummary:
+    """The summary of one run's losses (steps+1,) above ``floor`` (the
+    minimum loss), with ``tol`` a fraction of the start's gap.
+
+    >>> s = summarize(np.array([5.0, 3.0, 2.0, 1.5, 1.1]), -1, 1.0, 0.25)
+    >>> s.final_gap, s.steps_to_tol, s.diverged_at
+    (0.10000000000000009, 2, None)
+    >>> summarize(np.array([5.0, 3.0, np.nan]), 2, 1.0, 0.01).final_loss
+    3.0
+    """
+    steps = losses.size - 1
+    last = last_finite(diverged_at, steps)
+    finite = np.asarray(losses[: last + 1], dtype=float)
+    gaps = finite - floor
+    tail = gaps[-max(1, int(round(TAIL * steps))):]
+    start_gap = float(gaps[0])
+    reached = np.flatnonzero(gaps <= tol * start_gap) if start_gap > 0 else np.array([], dtype=int)
+    return RunSummary(
+        final_loss=float(finite[-1]),
+        best_loss=float(finite.min()),
+        final_gap=float(gaps[-1]),
+        tail_gap=float(tail.mean()),
+        steps_to_tol=int(reached[0]) if reached.size else None,
+        diverged_at=int(diverged_at) if diverged_at >= 0 else None,
+    )
+
+
+def results_table(names: list[str], summaries: list[RunSummary], tol: float, *, tail: bool = False) -> pd.DataFrame:
+    """The runs' results as the tables show them, numbers written as ``num``
+    writes them: final and best loss, (with ``tail``) the mean gap over the
+    last ``TAIL`` of the steps, the steps to ``tol`` of the start's gap, and
+    where a run diverged.
+
+    >>> s = summarize(np.array([5.0, 3.0, 2.0, 1.5, 1.1]), -1, 1.0, 0.25)
+    >>> results_table(["a"], [s], 0.25).iloc[0].tolist()
+    ['a', '1.1', '1.1', '2', 'no']
+    """
+    rows = []
+    for name, s in zip(names, summaries):
+        row = {"run": name, "final loss": num(s.final_loss, 4), "best loss": num(s.best_loss, 4)}
+        if tail:
+            row[f"mean gap, last {TAIL:.0%} of steps"] = num(s.tail_gap) if s.diverged_at is None else "diverged"
+        row[f"steps to {num(tol)} of the start's gap"] = f"{s.steps_to_tol:,}" if s.steps_to_tol is not None \
+            else "not reached"
+        row["diverged at step"] = f"{s.diverged_at:,}" if s.diverged_at is not None else "no"
+        rows.append(row)
+    return pd.DataFrame(rows)
+
+
+@dataclass(frozen=True)
+class Preset:
+    """A button that sets several widgets at once: its widget ``key``, its
+    ``label`` and ``help``, and the widget ``values`` it sets."""
+
+    key: str
+    label: str
+    help: str
+    values: dict
+
+
+@dataclass(frozen=True)
+class Verdict:
+    """A sentence with a verdict, and how the page shows it: ``kind`` is
+    "success", "info", "warning" or "error" (Streamlit's alert of that name)."""
+
+    kind: str
+    text: str
+
+
+def steps_to_shrink(factor: float, shrink: float = 1e-3) -> float:
+    """The steps for an error multiplied by ``factor`` each step to shrink
+    to ``shrink`` of its size: the smallest k with ``|factor|**k <= shrink``
+    (0 for a factor of 0, inf when ``|factor| >= 1``).
+
+    >>> steps_to_shrink(0.5), steps_to_shrink(-0.5), steps_to_shrink(0.0), steps_to_shrink(1.0)
+    (10, 10, 1, inf)
+    """
+    size = abs(float(factor))
+    if size >= 1.0:
+        return math.inf
+    if size == 0.0:
+        return 1
+    return max(1, math.ceil(math.log(shrink) / math.log(size) - 1e-9))
+
+
+def contour_lines(ws: np.ndarray, bs: np.ndarray, z: np.ndarray, floor: float, count: int = 14) -> pd.DataFrame:
+    """Contour lines of z by contourpy, at levels spaced evenly in log scale
+    above ``floor`` (the minimum loss), so that both the valley floor and the
+    rim show. Returns level, path, order, w, b."""
+    finite = z[np.isfinite(z)]
+    top = float(finite.max()) if finite.size else floor + 1.0
+    gap_top = max(top - floor, 1e-12)
+    gap_low = max(float(np.percentile(finite, 0.5)) - floor, gap_top * 1e-6) if finite.size else gap_top * 1e-6
+    levels = floor + np.geomspace(gap_low, gap_top, count + 1)[:-1]
+    generator = contourpy.contour_generator(ws, bs, np.where(np.isfinite(z), z, top), line_type="Separate")
+    pieces = []
+    path = 0
+    for level in levels:
+        for line in generator.lines(float(level)):
+            pieces.append(pd.DataFrame({"level": float(level), "path": path, "order": np.arange(len(line)),
+                                        "w": line[:, 0], "b": line[:, 1]}))
+            path += 1
+    if not pieces:
+        return pd.DataFrame({"level": [], "path": [], "order": [], "w": [], "b": []})
+    return pd.concat(pieces, ignore_index=True)
+
+
+
+
+def optimizer(name: str, momentum: float = 0.9, alpha: float = 0.99, beta1: float = 0.9, beta2: float = 0.999):
+    """The lrcore optimizer an app setting names ("gd" is plain gradient
+    descent), with the page's hyperparameters (``momentum`` for momentum and
+    Nesterov, ``alpha`` for RMSprop, ``beta1`` and ``beta2`` for Adam).
+
+    >>> optimizer("nesterov", momentum=0.5).params
+    {'momentum': 0.5, 'nesterov': True}
+    """
+    optimizers = lrcore.optimizers
+    if name == "gd":
+        return optimizers.sgd()
+    if name == "momentum":
+        return optimizers.sgd(momentum=momentum)
+    if name == "nesterov":  # Nesterov needs some momentum: 0 would be plain gradient descent
+        return optimizers.sgd(momentum=max(momentum, 1e-9), nesterov=True)
+    if name == "adagrad":
+        return optimizers.adagrad()
+    if name == "rmsprop":
+        return optimizers.rmsprop(alpha=alpha)
+    if name == "adam":
+        return optimizers.adam(beta1=beta1, beta2=beta2)
+    raise ValueError(f"unknown optimizer {name!r}")

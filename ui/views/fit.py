@@ -1,0 +1,156 @@
+"""The Data page's view: one run of plain gradient descent on the MSE from a
+start, drawn as the moving line, the loss curve, and the error along each
+eigen-direction of the loss bowl; and the sentence that says what the run did.
+
+On the MSE the error ``d = (w - w*, b - b*)`` splits along the two
+eigenvectors of the Hessian, and plain gradient descent at a constant rate
+multiplies the error along direction i by ``1 - lr*lambda_i`` every step.
+That one fact is the lesson's "overshoots", "bounces" and "diverges", said
+per direction: a factor below 0 flips the sign (the step jumps past the
+minimum along that direction), a factor above 1 in size grows the error.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+import lrcore
+
+from .common import (MAX_CURVE, MAX_FRAMES, Verdict, count, frame_steps, frame_until, last_finite, num,
+                     odd_stride_for, steps_to_shrink, thinned)
+
+#: Most points per direction in the error-along-each-direction chart.
+MAX_DIRECTION_POINTS = 1000
+#: The shrink the sentences count steps for: the error along a direction to a thousandth.
+SHRINK = 1e-3
+
+
+@dataclass(frozen=True)
+class FitView:
+    """What the Data page draws and says about one run.
+
+    Fields:
+        frames: step, until, w, b, loss; the replay's frames
+            (``common.frame_steps``: an odd stride, and the last step), finite;
+            a frame is shown from its step until the next one's.
+        curve: step, loss; the loss curve, thinned, finite.
+        directions: step, direction, error; the error along the flat and the
+            steep eigen-direction at the drawn steps (an odd stride, so a sign
+            that flips every step flips between drawn points), finite.
+        diverged_at: the loss column where the run diverged, or -1.
+        final: (w, b, loss) at the last finite step.
+        gap: the loss above the best fit's at the last finite step.
+        factors: (flat, steep): ``1 - lr*lambda`` per direction.
+        regimes: (flat, steep): ``Curvature.regimes(lr)``.
+        verdict: what the run did, from the numbers above.
+    """
+
+    frames: pd.DataFrame
+    curve: pd.DataFrame
+    directions: pd.DataFrame
+    diverged_at: int
+    final: tuple[float, float, float]
+    gap: float
+    factors: tuple[float, float]
+    regimes: tuple[str, str]
+    verdict: Verdict
+
+
+def direction_names(c) -> tuple[str, str]:
+    """The two eigen-directions as the charts name them."""
+    return f"flat direction (λmin = {num(c.lambda_min)})", f"steep direction (λmax = {num(c.lambda_max)})"
+
+
+def build(data: lrcore.Dataset, lr: float, steps: int, w0: float, b0: float) -> FitView:
+    """Run plain gradient descent on the MSE of ``data`` at rate ``lr`` for
+    ``steps`` updates from ``(w0, b0)``, and shape it for the Data page."""
+    c = lrcore.theory.curvature(data)
+    traj = lrcore.run(data, lr, steps=steps, start=(w0, b0))
+    w, b, loss = traj.w[0], traj.b[0], traj.loss[0]
+    diverged_at = int(traj.diverged_at[0])
+    last = last_finite(diverged_at, steps)
+
+    shown = frame_steps(last, MAX_FRAMES)  # an odd stride: a sign that flips every step still flips between frames
+    frames = pd.DataFrame({"step": shown, "until": frame_until(shown), "w": w[shown], "b": b[shown],
+                           "loss": loss[shown]})
+    picked = thinned(last + 1, MAX_CURVE)
+    curve = pd.DataFrame({"step": picked, "loss": loss[picked]})
+
+    along = np.arange(0, last + 1, odd_stride_for(last, MAX_DIRECTION_POINTS))
+    flat, steep = c.components(w[along], b[along])
+    names = direction_names(c)
+    directions = pd.concat(
+        [pd.DataFrame({"step": along, "direction": name, "error": np.asarray(error, dtype=float)})
+         for name, error in zip(names, (flat, steep))],
+        ignore_index=True,
+    )
+
+    gap = max(float(loss[last]) - c.min_loss, 0.0)
+    factors = (1.0 - lr * c.lambda_min, 1.0 - lr * c.lambda_max)
+    regimes = c.regimes(lr)
+    w_passes = _first_sign_change(w[: last + 1] - c.minimizer[0])
+    verdict = fit_verdict(c, lr, steps, diverged_at, gap, w_passes)
+    return FitView(frames, curve, directions, diverged_at,
+                   (float(w[last]), float(b[last]), float(loss[last])), gap, factors, regimes, verdict)
+
+
+def _first_sign_change(error: np.ndarray) -> int | None:
+    """The first step at which ``error`` (steps+1,) has the opposite sign of
+    its start, or None (never, or a start at 0)."""
+    if error.size < 2 or error[0] == 0:
+        return None
+    passed = np.flatnonzero(np.sign(error[1:]) == -np.sign(error[0]))
+    return int(passed[0]) + 1 if passed.size else None
+
+
+def fit_verdict(c, lr: float, steps: int, diverged_at: int, gap: float, w_passes: int | None) -> Verdict:
+    """What a run of plain gradient descent on the MSE did, said per
+    eigen-direction from the factors ``1 - lr*lambda_i``.
+
+    Args:
+        c: the data's ``Curvature``.
+        lr: the constant rate; steps: the updates asked for.
+        diverged_at: the loss column where the run blew up, or -1.
+        gap: the loss above the best at the last finite step.
+        w_passes: the first step where w was on the other side of its best
+            value than at the start, or None.
+    """
+    flat_regime, steep_regime = c.regimes(lr)
+    f_flat, f_steep = 1.0 - lr * c.lambda_min, 1.0 - lr * c.lambda_max
+    product = lr * c.lambda_max
+    edge = c.lr_max_stable
+    need_flat, need_steep = steps_to_shrink(f_flat, SHRINK), steps_to_shrink(f_steep, SHRINK)
+    needs = (f"To shrink its error {1 / SHRINK:,.0f}×, the flat direction needs {count(need_flat)} steps "
+             f"and the steep one {count(need_steep)}.")
+    after = f"After {steps:,} steps the loss is {num(gap)} above the best fit's."
+    if diverged_at >= 0:
+        return Verdict("error", (
+            f"**Diverged at step {diverged_at}.** Along the steep direction lr·λmax = {num(product)}, so each "
+            f"step multiplies the error by 1 − lr·λmax = {num(f_steep)}: it jumps past the minimum and lands "
+            f"{num(abs(f_steep))}× as far on the other side. The edge of divergence is 2/λmax = {num(edge, 4)}. "
+            "The charts stop at the last finite step."))
+    if steep_regime == "diverging":
+        return Verdict("error", (
+            f"**Diverging.** Along the steep direction lr·λmax = {num(product)} is above 2, so each step flips "
+            f"the error and multiplies its size by {num(abs(f_steep))}: every bounce is bigger than the last. "
+            f"{after} It has not blown up yet; more steps would (the edge is 2/λmax = {num(edge, 4)})."))
+    if steep_regime == "edge":
+        return Verdict("warning", (
+            f"**At the edge.** lr = 2/λmax: along the steep direction each step flips the error and keeps its "
+            f"size, so the steps bounce between two lines forever; along the flat direction it shrinks by "
+            f"{num(f_flat, 4)} per step. {after}"))
+    if steep_regime == "oscillating":
+        return Verdict("info", (
+            f"**Bouncing, and converging.** Along the steep direction lr·λmax = {num(product)} is between 1 and 2: "
+            f"each step jumps past the minimum, flipping the error's sign and shrinking it to {num(abs(f_steep))} "
+            f"of its size. Along the flat direction lr·λmin = {num(lr * c.lambda_min)}: the error keeps its sign "
+            f"and shrinks by {num(f_flat, 4)} per step. {after} {needs}"))
+    passes = (f" w itself passes its best value at step {w_passes}: each step is a mix of both directions."
+              if w_passes is not None else "")
+    return Verdict("success", (
+        f"**No bounce.** lr·λ is at most 1 in both eigen-directions ({num(lr * c.lambda_min)} and "
+        f"{num(product)}), so the error along each keeps its sign and shrinks: by {num(f_flat, 4)} per step "
+        f"along the flat direction, {num(f_steep, 4)} along the steep one.{passes} {after} {needs}"))

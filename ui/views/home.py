@@ -1,0 +1,80 @@
+"""The home page's view: four constant rates of plain gradient descent on the
+learner's data, as multiples of 1/λmax, so that each one falls in a
+different regime of the bowl's steep direction; their loss curves and the
+error along the steep direction, and the sentences that say which is which.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+import lrcore
+
+from .common import last_finite, num
+
+#: The four rates, in units of 1/λmax: too small, no bounce, bouncing in, diverging.
+MULTIPLES = (0.1, 1.0, 1.9, 2.1)
+STEPS = 300
+#: The steps drawn in the steep direction's chart: enough to see the bounces.
+STEEP_STEPS = 40
+
+REGIME_WORDS = {
+    "monotone": "no direction bounces",
+    "oscillating": "the steep direction bounces and shrinks",
+    "edge": "the steep direction bounces forever",
+    "diverging": "the steep direction bounces and grows",
+}
+
+
+@dataclass(frozen=True)
+class HomeView:
+    """Fields: ``curves`` (run, step, gap: the loss above the best fit's,
+    finite); ``steep`` (run, step, error: along the steep direction, the first
+    ``STEEP_STEPS`` steps, finite); ``names`` (the runs, in colour order);
+    ``words`` (what the numbers say)."""
+
+    curves: pd.DataFrame
+    steep: pd.DataFrame
+    names: list
+    words: str
+
+
+def run_name(multiple: float, regime: str, diverged_at: int, crawls: bool) -> str:
+    """A run's legend: its rate in units of 1/λmax and what it does."""
+    what = REGIME_WORDS[regime]
+    if diverged_at >= 0:
+        what += f", diverges at step {diverged_at}"
+    elif crawls:
+        what = "crawls: " + what
+    return f"{multiple:g}/λmax: {what}"
+
+
+def build(data: lrcore.Dataset) -> HomeView:
+    """Run the four rates for ``STEPS`` steps from (0, 0)."""
+    c = lrcore.theory.curvature(data)
+    rates = [m / c.lambda_max for m in MULTIPLES]
+    traj = lrcore.run(data, rates, steps=STEPS)
+    names, curves, steep = [], [], []
+    slowest = int(np.argmin(rates))
+    for k, (multiple, rate) in enumerate(zip(MULTIPLES, rates)):
+        d = int(traj.diverged_at[k])
+        name = run_name(multiple, c.regimes(rate)[1], d, crawls=k == slowest)
+        names.append(name)
+        last = last_finite(d, STEPS)
+        steps = np.arange(last + 1)
+        curves.append(pd.DataFrame({"run": name, "step": steps, "gap": traj.loss[k, : last + 1] - c.min_loss}))
+        shown = steps[: STEEP_STEPS + 1]
+        _, error = c.components(traj.w[k, shown], traj.b[k, shown])
+        steep.append(pd.DataFrame({"run": name, "step": shown, "error": np.asarray(error, dtype=float)}))
+    words = (
+        f"On these points the steepest curvature of the loss, λmax, is {num(c.lambda_max, 4)}, the flattest, λmin, "
+        f"{num(c.lambda_min, 4)}. Each step multiplies the error along each of these two eigen-directions by "
+        "1 − lr·λ: at or below 1/λmax no direction's error changes sign (w and b themselves may still pass their "
+        "best values); between 1/λmax and 2/λmax the steep direction's error flips sign every step and shrinks, "
+        f"a bounce; past the edge 2/λmax = {num(c.lr_max_stable, 4)} it flips and grows. A diverging run stops "
+        "where its loss blew up."
+    )
+    return HomeView(pd.concat(curves, ignore_index=True), pd.concat(steep, ignore_index=True), names, words)

@@ -1,0 +1,271 @@
+"""The schedules page's view: several learning-rate schedules run together,
+from the same start, with the same optimizer, loss and mini-batches; where
+each ended up, and whether decay beat the constant rate, said from the numbers.
+
+When decay helps: with every point in each step (full batch) and the MSE, a
+constant rate below the edge 2/λmax converges on its own, geometrically. A
+constant rate cannot settle where its steps do not shrink by themselves: under
+mini-batch noise (each step's gradient is off by a random amount that does not
+vanish at the minimum) and with MAE (whose slope changes in jumps and does
+not shrink smoothly to 0 at the minimum). There a decaying rate shrinks the steps, if its rates still add up to
+enough to get there: on a quadratic the error along direction i is left with
+prod_t (1 - lr_t*lambda_i), about exp(-lambda_i * sum_t lr_t).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+import lrcore
+
+from .common import (MAX_CURVE, TAIL, Preset, Verdict, contour_lines, frame_steps, frame_until, num, results_table,
+                     summarize, thinned)
+from .contour import equal_box, frame_box
+
+#: A decaying schedule "wins" when its mean gap over the last TAIL of the steps is this many times smaller.
+WINS = 10.0
+#: Most frames of a path on the small map.
+MAX_FRAMES = 300
+
+
+def build_schedule(name: str, lr: float, steps: int, values: dict):
+    """The lrcore schedule ``name`` at base rate ``lr`` for a run of ``steps``,
+    its lengths taken as fractions of the steps (``values`` by parameter)."""
+    schedules = lrcore.schedules
+
+    def length(fraction):
+        return max(1, int(round(fraction * steps)))
+
+    if name == "constant":
+        return schedules.constant(lr)
+    if name == "step_decay":
+        return schedules.step_decay(lr, length(values["every"]), values["gamma"])
+    if name == "multistep_decay":
+        first = length(values["first"])
+        second = max(length(values["second"]), first + 1)
+        return schedules.multistep_decay(lr, [first, second], values["gamma"])
+    if name == "exponential_decay":
+        if values.get("staircase"):  # ten periods, reaching the end rate at the last
+            return schedules.exponential_decay(lr, length(0.1), values["to"] ** 0.1, staircase=True)
+        return schedules.exponential_decay(lr, steps, values["to"])
+    if name == "inverse_time_decay":
+        return schedules.inverse_time_decay(lr, length(0.1), values["rate"], staircase=bool(values.get("staircase")))
+    if name == "polynomial_decay":
+        return schedules.polynomial_decay(lr, steps, end_lr=lr * values["end"], power=values["power"])
+    if name == "cosine_decay":
+        return schedules.cosine_decay(lr, steps, alpha=values["alpha"])
+    if name == "cosine_restarts":
+        return schedules.cosine_restarts(lr, length(values["first"]), t_mul=values["t_mul"], m_mul=values["m_mul"],
+                                         alpha=values["alpha"])
+    if name == "warmup_cosine":
+        warmup = min(length(values["warmup"]), steps - 1)
+        return schedules.linear_warmup(schedules.cosine_decay(lr, max(1, steps - warmup)), warmup,
+                                       start_factor=values["start"])
+    if name == "one_cycle":
+        three = bool(values.get("three_phase"))
+        # the phases need at least one whole step each
+        low, high = (1.5 / steps, 1 - 1.5 / steps) if not three else (1.5 / steps, 0.5 - 1.0 / steps)
+        pct = min(max(values["pct_start"], low), high)
+        return schedules.one_cycle(lr, max(steps, 2), pct_start=pct, div_factor=values["div"], three_phase=three)
+    if name == "cyclic":
+        gamma = min(max(values["gamma"], 1e-12), 1.0)
+        return schedules.cyclic(lr / 10, lr, step_size_up=length(values["up"]), mode=values["mode"], gamma=gamma)
+    if name == "reduce_on_plateau":
+        return schedules.reduce_on_plateau(lr, factor=values["factor"], patience=int(values["patience"]),
+                                           cooldown=int(values["cooldown"]))
+    raise ValueError(f"unknown schedule {name!r}")
+
+
+@dataclass(frozen=True)
+class ScheduleView:
+    """What the schedules page draws and says.
+
+    Fields:
+        names: the schedules' labels, in colour order.
+        rates: run, step, lr; losses: run, step, loss (thinned, as run);
+        paths: run, step, until, w, b; the frames of ``common.frame_steps``.
+        steps: the runs' last step, the scrubber's end.
+        lines, box: the small contour map; floor: the lowest loss; best: its (w, b).
+        summaries: one RunSummary per schedule; table: the results as shown.
+        verdict: whether decay beat the constant rate here, in numbers.
+        when: when decay helps at all, for these settings.
+        flow: for full-batch MSE and gradient descent, what the sum of the
+            rates did to the flat direction; "" otherwise.
+    """
+
+    names: list
+    rates: pd.DataFrame
+    losses: pd.DataFrame
+    paths: pd.DataFrame
+    steps: int
+    lines: pd.DataFrame
+    box: tuple
+    floor: float
+    best: tuple
+    summaries: list
+    table: pd.DataFrame
+    verdict: Verdict
+    when: str
+    flow: str
+
+
+def build(data: lrcore.Dataset, *, chosen: tuple, labels: dict, lr: float, steps: int, optimizer, opt: str,
+          loss: str, batch: int, tol: float = 1e-3) -> ScheduleView:
+    """Run every chosen schedule together from (0, 0) on the same batches.
+
+    Args:
+        chosen: ((name, ((parameter, value), ...)), ...); labels: {name: label}.
+        optimizer: the lrcore optimizer; opt: its name in the app ("gd", ...).
+        batch: 0 for every point each step, else the mini-batch size.
+        tol: the share of the start's gap a run must reach to count as arrived.
+    """
+    schedules = [build_schedule(name, lr, steps, dict(values)) for name, values in chosen]
+    traj = lrcore.run(data, schedules, steps=steps, start=(0.0, 0.0), loss=loss, optimizer=optimizer,
+                      batch_size=batch or None, seed=0)
+    names = [labels[name] for name, _ in chosen]
+    loss_fn = lrcore.losses.get(loss)
+    best = loss_fn.minimizer(data)
+    floor = float(loss_fn.value(data, *best))
+
+    picked = thinned(steps, MAX_CURVE)
+    rates = pd.concat(pd.DataFrame({"run": n, "step": picked, "lr": traj.lr[k, picked]}) for k, n in enumerate(names))
+    picked_loss = thinned(steps + 1, MAX_CURVE)
+    losses = pd.concat(pd.DataFrame({"run": n, "step": picked_loss, "loss": traj.loss[k, picked_loss]})
+                       for k, n in enumerate(names))
+    shown = frame_steps(steps, MAX_FRAMES)
+    paths = pd.concat(pd.DataFrame({"run": n, "step": shown, "until": frame_until(shown), "w": traj.w[k, shown],
+                                    "b": traj.b[k, shown]}) for k, n in enumerate(names))
+    box = equal_box(frame_box(best, (0.0, 0.0), traj.w, traj.b, traj.diverged_at, traj.loss), 420, 300)
+    ws, bs = np.linspace(box[0], box[1], 100), np.linspace(box[2], box[3], 100)
+    grid_w, grid_b = np.meshgrid(ws, bs)
+    lines = contour_lines(ws, bs, np.asarray(loss_fn.value(data, grid_w, grid_b), dtype=float), floor, count=10)
+
+    summaries = [summarize(traj.loss[k], int(traj.diverged_at[k]), floor, tol) for k in range(len(names))]
+    table = results_table(names, summaries, tol, tail=True)
+    table["sum of the rates"] = [num(float(np.sum(traj.lr[k]))) for k in range(len(names))]
+    c = lrcore.theory.curvature(data)
+    plain_full_mse = loss == "mse" and opt == "gd" and not (batch and batch < data.n)
+    flow = ""
+    if plain_full_mse:
+        left = [float(np.prod(1.0 - traj.lr[k] * c.lambda_min)) for k in range(len(names))]
+        table["flat direction's error left"] = [num(value) if s.diverged_at is None else "diverged"
+                                                 for value, s in zip(left, summaries)]
+        flow = ("On full-batch MSE each step multiplies the error along the flat direction by 1 − lr_t·λmin "
+                f"(λmin = {num(c.lambda_min, 4)}), so what is left of it is the product of those factors, about "
+                "exp(−λmin × the sum of the rates): the sum, gradient-flow time, decides how far the slow direction "
+                "gets.")
+    verdict = decay_verdict([name for name, _ in chosen], names, summaries, steps)
+    when = when_decay_helps(data, c, lr=lr, opt=opt, loss=loss, batch=batch, optimizer=optimizer)
+    return ScheduleView(names, rates, losses, paths, int(steps), lines, box, floor, best,
+                        summaries, table, verdict, when, flow)
+
+
+def decay_verdict(keys: list, names: list, summaries: list, steps: int) -> Verdict:
+    """Which schedule ended closest to the minimum (the mean gap over the last
+    ``TAIL`` of the steps: a noisy run's last step alone says little), and by
+    how much decay beat the constant rate, if one ran."""
+    tail = max(1, int(round(TAIL * steps)))
+    diverged = [f"{name} diverged at step {s.diverged_at}" for name, s in zip(names, summaries)
+                if s.diverged_at is not None]
+    gone = (" " + "; ".join(diverged) + ".") if diverged else ""
+    alive = [(s.tail_gap, name, key) for key, name, s in zip(keys, names, summaries) if s.diverged_at is None]
+    if not alive:
+        return Verdict("error", f"Every schedule diverged: {gone[1:]} Lower the base rate.")
+    ranked = sorted(alive)
+    best_gap, best_name, best_key = ranked[0]
+    where = f"over the last {tail:,} steps"
+    if "constant" not in keys or "constant" not in [key for _, _, key in alive]:
+        return Verdict("info", f"{best_name} ended closest to the minimum: {where} its loss stayed {num(best_gap)} "
+                       f"above it on average.{gone}")
+    constant = next(gap for gap, _, key in alive if key == "constant")
+    decays = [(gap, name) for gap, name, key in ranked if key != "constant"]
+    if best_key == "constant" or not decays:
+        return Verdict("info", f"The constant rate ended closest to the minimum: {where} its loss stayed "
+                       f"{num(constant)} above it on average"
+                       + (f", {decays[0][1]} {num(decays[0][0])}" if decays else "") + f".{gone}")
+    words = [f"{name} {num(gap)} (" + (f"{num(constant / gap)}× closer" if gap < constant else
+                                       f"{num(gap / constant)}× farther" if gap > constant else "the same") + ")"
+             if gap > 0 and constant > 0 else f"{name} {num(gap)}" for gap, name in decays]
+    winners = [name for gap, name in decays if gap * WINS <= constant]
+    kind = "success" if winners else "info"
+    head = (f"**Decay wins here**: {where} the constant rate's loss stayed {num(constant)} above the minimum on "
+            "average; " if winners else
+            f"**Decay ends closer, by less than {WINS:g}×**: {where} the constant rate's loss stayed "
+            f"{num(constant)} above the minimum on average; ")
+    return Verdict(kind, head + ", ".join(words) + f".{gone}")
+
+
+def when_decay_helps(data: lrcore.Dataset, c, *, lr: float, opt: str, loss: str, batch: int, optimizer=None) -> str:
+    """When a constant rate already settles, and when it cannot, for these
+    settings (``optimizer``: the lrcore optimizer ``opt`` names)."""
+    if batch and batch < data.n:
+        return (f"With mini-batches of {batch}, each step's gradient is off by a random amount that does not vanish "
+                "at the minimum, so a constant rate keeps the line jittering around it, more the larger the rate. "
+                "A decaying rate shrinks the jitter. (With every point in each step and the MSE, a constant rate "
+                f"below the edge 2/λmax = {num(c.lr_max_stable, 4)} converges on its own.)")
+    if loss == "mae":
+        return ("With MAE the slope changes in jumps and does not shrink smoothly to 0 at the minimum, so a "
+                "constant rate keeps hopping across it in steps of about lr × the slope there; a decaying rate "
+                "shrinks the hops.")
+    if loss == "huber":
+        return ("With Huber the loss is a parabola near the minimum, so a constant rate below its edge converges on "
+                "its own there, as with the MSE; decay matters under mini-batch noise or with MAE.")
+    if opt == "gd":
+        if c.regimes(lr)[1] in ("monotone", "oscillating"):
+            return (f"With every point in each step and the MSE, this base rate, {num(lr, 4)}, is below the edge "
+                    f"2/λmax = {num(c.lr_max_stable, 4)}, so a constant rate converges here on its own: the error "
+                    "along each eigen-direction shrinks by a fixed factor every step. Decay matters under mini-batch "
+                    "noise (set a batch size) or with MAE.")
+        return (f"With every point in each step and the MSE, this base rate, {num(lr, 4)}, is at or above the edge "
+                f"2/λmax = {num(c.lr_max_stable, 4)}: a constant rate cannot converge. A schedule can, if it keeps "
+                "the rate above the edge only briefly, while the error along the steep direction is small, and "
+                "brings it below the edge in time.")
+    if opt in ("momentum", "nesterov"):
+        edge = lrcore.theory.stable_edge(data, optimizer)
+        if edge is not None and lr < edge:
+            return (f"With every point in each step and the MSE, this base rate, {num(lr, 4)}, is below this "
+                    f"momentum's own edge, {num(edge, 4)}, so a constant rate converges here on its own. Decay "
+                    "matters under mini-batch noise (set a batch size) or with MAE.")
+        return (f"With every point in each step and the MSE, this base rate, {num(lr, 4)}, is at or above this "
+                f"momentum's edge, {num(edge, 4)}: a constant rate cannot converge, and a schedule must bring the "
+                "rate below it in time.")
+    if opt == "adagrad":
+        return ("Adagrad decays on its own: it divides each step by the root of the sum of all past squared "
+                "gradients, which only grows.")
+    return ("RMSprop and Adam divide each step by a running size of the gradient, so near the minimum their steps "
+            "do not shrink with the gradient the way plain gradient descent's do: at a constant rate they can keep "
+            "hovering around the minimum even with every point in each step, and a decaying rate helps them settle.")
+
+
+def presets(data: lrcore.Dataset, format_rate) -> list[Preset]:
+    """The schedules page's presets on this data; each one's result is said
+    by the page's verdict, computed, not by the button.
+
+    ``format_rate``: how a rate is written in its widget (``ui.state.format_rate``).
+    """
+    edge = lrcore.theory.curvature(data).lr_max_stable
+    mae_rate = 1.0 / max(float(np.mean(np.abs(data.x))), 1e-12)
+    decays = ["constant", "exponential_decay", "cosine_decay", "inverse_time_decay"]
+    return [
+        Preset("sched_preset_noise", "Constant vs decay under mini-batch noise",
+               f"Mini-batches of 4, 1,000 steps, base rate 0.75× the edge 2/λmax ({num(0.75 * edge)}).",
+               dict(sched_pick=decays, sched_loss="mse", sched_batch=4.0, sched_steps=1000.0, sched_opt="gd",
+                    sched_lr=format_rate(0.75 * edge, 6))),
+        Preset("sched_preset_mae", "MAE: a constant rate hops, decay settles",
+               f"MAE on every point, 600 steps, base rate 1/mean|x| = {num(mae_rate)}: a step moves w by at most 1.",
+               dict(sched_pick=decays, sched_loss="mae", sched_batch=0.0, sched_steps=600.0, sched_opt="gd",
+                    sched_lr=format_rate(mae_rate, 6))),
+        Preset("sched_preset_warmup", "Warmup and a too-large rate",
+               f"Full-batch MSE, 600 steps, base rate 1.15× the edge ({num(1.15 * edge)}): constant, cosine, and "
+               "cosine after a linear warmup over 30% of the steps.",
+               dict(sched_pick=["constant", "cosine_decay", "warmup_cosine"], sched_loss="mse", sched_batch=0.0,
+                    sched_steps=600.0, sched_opt="gd", sched_lr=format_rate(1.15 * edge, 6),
+                    sched_warmup_cosine_warmup=0.3)),
+        Preset("sched_preset_one_cycle", "One-cycle vs cosine",
+               f"Full-batch MSE, 600 steps, both peaking at 1.1× the edge ({num(1.1 * edge)}).",
+               dict(sched_pick=["one_cycle", "cosine_decay"], sched_loss="mse", sched_batch=0.0, sched_steps=600.0,
+                    sched_opt="gd", sched_lr=format_rate(1.1 * edge, 6))),
+    ]
