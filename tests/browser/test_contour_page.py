@@ -4,6 +4,7 @@ from .helpers import (
     assert_every_chart_drew,
     assert_no_exception,
     current_url,
+    expect,
     open_page,
     screenshot,
     scrub,
@@ -16,10 +17,15 @@ def test_contour_page_draws_replays_and_takes_a_click_as_the_start(page, app_ser
     open_page(page, app_server, "Loss_contour")
     assert_no_exception(page)
     assert_every_chart_drew(page)
-    screenshot(page, "contour", docs=True)
+    # the lesson's first claim at the defaults: descent against random guessing, in numbers
+    expect(page.get_by_text("On average random guessing needs")).to_be_visible()
+    screenshot(page, "contour-step-500")
 
     chart = page.get_by_test_id("stVegaLiteChart").first
-    before, after = scrub(chart, 200, 0)  # every run back at the start together
+    before, after = scrub(chart, 500, 9)  # every run back near the start together, with its −gradient arrow
+    assert before != after, "the runs did not move with the scrubber"
+    screenshot(page, "contour", docs=True)
+    before, after = scrub(chart, 9, 0)
     assert before != after, "the runs did not move with the scrubber"
 
     assert "contour_w0" not in current_url(page)

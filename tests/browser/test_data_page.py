@@ -38,7 +38,23 @@ def test_data_page_draws_with_no_exception(page, app_server):
     expect(page.get_by_role("heading", level=1)).to_contain_text("The data")
     assert_every_chart_drew(page)
     expect(metric(page, "Points n")).to_have_text("50")
+    # the lesson's fourth claim at the defaults: the steep direction bounces
+    expect(page.get_by_test_id("stAlertContainer").filter(has_text="Bouncing, and converging")).to_be_visible()
     screenshot(page, "data", docs=True)
+
+
+def test_no_learning_rate_overshoots_and_the_run_is_drawn_to_its_last_finite_step(page, app_server):
+    open_page(page, app_server, "Data")
+    page.get_by_role("button", name="No learning rate (lr = 1)").click()
+    wait_for_app(page)
+    expect(page.get_by_test_id("stSliderThumbValue").first).to_have_text("1", timeout=TIMEOUT_MS)
+    verdict = page.get_by_test_id("stAlertContainer").filter(has_text="Diverged at step")
+    expect(verdict).to_contain_text("jumps past the minimum")
+    expect(metric(page, "Loss of the guess")).to_have_text("diverged")
+    assert_every_chart_drew(page)
+    assert_no_exception(page)
+    page.mouse.move(0, 0)  # the button's help off the picture
+    screenshot(page, "data-lr-1", docs=True)
 
 
 def test_dragging_the_scrubber_moves_the_red_line_without_a_rerun(page, app_server):
