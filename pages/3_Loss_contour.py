@@ -24,7 +24,7 @@ st.markdown(
     "somewhere else."
 )
 
-with st.expander("Start, steps, loss, mini-batches, optimizer settings, random guesses", expanded=False):
+with st.expander("Start, steps, loss, mini-batches, optimizer settings, random guesses, map scale", expanded=False):
     cols = st.columns(4)
     w0 = controls.number(CONTOUR["contour_w0"], cols[0])
     b0 = controls.number(CONTOUR["contour_b0"], cols[1])

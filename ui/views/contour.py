@@ -326,19 +326,21 @@ def map_sentence(runs: tuple, equal: bool, curvature, loss: str, arrows: bool, b
 
 
 def presets(data: lrcore.Dataset, steps: int, start: tuple, format_rate) -> list[Preset]:
-    """The contour page's presets on this data (MSE, plain gradient descent's theory).
+    """The contour page's presets on this data: rates from the MSE's bowl, so
+    each preset also sets the MSE on every point.
 
     ``format_rate``: how a rate is written in its widget (``ui.state.format_rate``).
     """
     c = lrcore.theory.curvature(data)
     edge = c.lr_max_stable
     good = c.best_rate(steps, start)
-    three = {"contour_runs": 3.0}
+    on_the_bowl = {"contour_loss": "mse", "contour_batch": 0.0}  # the theory the rates come from
+    three = {"contour_runs": 3.0, **on_the_bowl}
     for i, rate in enumerate((0.25 * edge, good, 1.05 * edge), start=1):
         three |= {f"contour_lr{i}": format_rate(rate, 6), f"contour_opt{i}": "gd"}
     momentum = lrcore.optimizers.sgd(momentum=0.9)
     nesterov = lrcore.optimizers.sgd(momentum=0.9, nesterov=True)
-    own = {"contour_runs": 5.0, "contour_momentum": 0.9}
+    own = {"contour_runs": 5.0, "contour_momentum": 0.9, **on_the_bowl}
     rates = (good, 0.3 * lrcore.theory.stable_edge(data, momentum), 0.3 * lrcore.theory.stable_edge(data, nesterov),
              0.05, 0.1)
     for i, (name, rate) in enumerate(zip(("gd", "momentum", "nesterov", "rmsprop", "adam"), rates), start=1):
