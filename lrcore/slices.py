@@ -302,8 +302,8 @@ def regime(s: Slice, lr: float) -> Regime:
             "stuck bouncing",
             math.nan,
             "the slope of the MAE does not shrink smoothly to 0 near the minimum: it is the share of points "
-            "above the line minus the share below (weighted by |x| along w), which changes in jumps, so a "
-            "constant rate keeps hopping across the minimum",
+            "below the line minus the share above (weighted by |x| along w), which changes in jumps, so once "
+            "there a constant rate keeps hopping across the minimum",
         )
     product = lr * s.curvature
     factor = abs(1.0 - product)
@@ -317,13 +317,17 @@ def regime(s: Slice, lr: float) -> Regime:
             "or past its edge 2/L''; far away its slope is capped, so the steps cannot grow without bound "
             "either: they keep bouncing",
         )
+    # Huber is a parabola only near its minimum, where every point it curves is within delta
+    # of the line; farther out its slope is capped, so its steps there are shorter.
+    near = ("near the minimum, where only the points within delta of the line curve the loss, "
+            if name == "huber" else "")
     if abs(product - 1.0) <= tol:
-        return Regime("one step", factor, "lr = 1/L'': the first step lands on the minimum")
+        return Regime("one step", factor, f"lr = 1/L'': {near}one step lands on the minimum")
     if product < 1.0:
-        return Regime("monotone", factor, "each step moves part of the way to the minimum, never past it")
+        return Regime("monotone", factor, f"{near}each step moves part of the way to the minimum, never past it")
     if product < 2.0 - tol:
         return Regime("oscillating but converging", factor,
-                      "each step jumps past the minimum, but lands closer than it started")
+                      f"{near}each step jumps past the minimum, but lands closer than it started")
     if product <= 2.0 + tol:
         return Regime("stuck bouncing", factor, "lr = 2/L'': each step jumps to the mirror point, forever")
     return Regime("diverging", factor, "each step jumps past the minimum and lands farther away than it started")

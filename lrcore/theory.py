@@ -301,6 +301,20 @@ class Curvature:
                     gap = gap + 0.5 * lam * c * c * np.abs(1.0 - rates * lam) ** (2 * steps)
         return gap[()]
 
+    def edge(self, optimizer=None) -> float | None:
+        """The largest constant rate at which ``optimizer`` contracts on this
+        bowl: :func:`stable_edge`'s rule (``2/lambda_max`` for plain gradient
+        descent, ``2*(1 + beta)/lambda_max`` for heavy-ball momentum, Nesterov's
+        from its iteration matrix; None for adagrad, rmsprop and adam) on this
+        curvature, which may be Huber's near its minimum (:func:`local_curvature`).
+
+        >>> c = curvature(Dataset([-1.0, 1.0], [0.0, 0.0]))  # lambda = 2, 2
+        >>> c.edge(), c.edge("momentum"), c.edge("adam")
+        (1.0, 1.9, None)
+        """
+        factor = _edge_factor(optimizer)
+        return None if factor is None else factor / self.lambda_max
+
     def best_rate(self, steps, start) -> float:
         """The constant rate in ``(0, 2/lambda_max]`` with the least
         :meth:`gap_after` after ``steps`` plain gradient descent steps from
@@ -533,11 +547,8 @@ def stable_edge(data: Dataset, optimizer=None) -> float | None:
     >>> round(stable_edge(data, sgd(momentum=0.5, nesterov=True)), 12)  # (1 + 0.5)/(1 + 1)
     0.75
     """
-    factor = _edge_factor(optimizer)
-    _check_data(data)
-    if factor is None:
-        return None
-    return factor / curvature(data).lambda_max
+    _edge_factor(optimizer)  # a bad optimizer is named before the data is looked at
+    return curvature(_check_data(data)).edge(optimizer)
 
 
 def lr_max_stable_momentum(data: Dataset, momentum: float) -> float:

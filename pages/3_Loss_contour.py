@@ -83,12 +83,16 @@ st.caption(view.map_words)
 
 cols = st.columns(4)
 if bowl is not None:
-    whose = "MSE" if loss == "mse" else "Huber near its minimum"
+    whose = "the MSE" if loss == "mse" else "Huber near its minimum"
     cols[0].metric("Condition number", f"{bowl.condition_number:.3g}",
-                   help=f"λmax/λmin of the {whose} bowl: how stretched the ellipses are. 1 is a round bowl.")
-    cols[1].metric("Worst-case optimal rate", num(bowl.lr_optimal, 4),
-                   help=f"2/(λmin + λmax): plain gradient descent, {whose}.")
-    cols[2].metric("Edge of divergence", num(bowl.lr_max_stable, 4), help=f"2/λmax: plain gradient descent, {whose}.")
+                   help=f"λmax/λmin of the bowl of {whose}: how stretched the ellipses are. 1 is a round bowl.")
+    cols[1].metric("Worst-case optimal, plain GD", num(bowl.lr_optimal, 4),
+                   help=f"2/(λmin + λmax): plain gradient descent on {whose}.")
+    cols[2].metric("Edge, plain GD" if loss == "mse" else "Edge near the minimum, plain GD",
+                   num(bowl.lr_max_stable, 4),
+                   help="2/λmax for plain gradient descent: past it the steep direction grows" +
+                   (" and the run diverges." if loss == "mse" else
+                    " near the minimum, but Huber's capped slope keeps the steps bounded: they keep bouncing."))
 cols[3].metric("Best loss", num(view.min_loss, 4),
                help=f"The lowest {state.LOSS_NAMES[loss]} any line reaches.")
 

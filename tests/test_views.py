@@ -243,7 +243,7 @@ def test_fit_verdict_numbers_against_the_trajectory(lr):
             assert np.sign(error[step]) == -np.sign(error[0]) and np.all(np.sign(error[:step]) == np.sign(error[0]))
     else:
         assert text.startswith("**Bouncing")
-        assert stated(text, rf"shrinking it to {NUMBER} of its size") == pytest.approx(abs(1 - lr * c.lambda_max),
+        assert stated(text, rf"shrinks to {NUMBER} of its size") == pytest.approx(abs(1 - lr * c.lambda_max),
                                                                                      rel=1e-3)
 
 
@@ -599,7 +599,7 @@ def test_race_verdict_ratio_is_expected_over_evaluations(steps_to_tol, expected)
     if reached:
         evaluations = min(reached) + 1
         who = names[steps_to_tol.index(min(reached))]
-        assert f"The fastest run, {who}, got" in words
+        assert f"The fastest run, {who}, first got" in words
         assert f"after {evaluations - 1:,} steps: {evaluations:,} evaluations" in words
         if expected is not None:
             ratio = expected / evaluations
@@ -741,7 +741,7 @@ def test_range_test_view_table_against_the_theory():
             "stop_reason": found.stop_reason, "reason": found.reason}
     view = finder.range_test_view(data, test)
     c = lrcore.theory.curvature(data)
-    (column,) = [name for name in view.table.columns if name.startswith("steps to shrink")]
+    (column,) = [name for name in view.table.columns if "steps to shrink" in name]
     for row in view.table.to_dict("records"):
         key = {"minimum/10": "minimum"}.get(row["suggestion"], row["suggestion"])
         rate = found.suggestions[key]
@@ -785,3 +785,118 @@ def test_home_names_match_each_runs_regime(which):
         np.testing.assert_allclose(steep["error"], error, rtol=1e-9, atol=1e-12)
     assert np.isfinite(view.curves["gap"]).all() and np.isfinite(view.steep["error"]).all()
     assert stated(view.words, rf"λmax, is {NUMBER}") == pytest.approx(high, rel=1e-3)
+
+
+# --- what an outside review of the sentences found, each checked against its numbers ---------------
+
+
+def test_huber_slice_regimes_speak_of_near_the_minimum_where_the_steps_are_not_a_parabolas():
+    data = DEFAULT
+    s = lrcore.slices.along(data, "b", lrcore.losses.get("huber").minimizer(data)[0], "huber")
+    # from -4, one step at 1/L'' does not land on the minimum: the slope far away is capped
+    traj = lrcore.slices.run_slice(data, s.lr_one_step, param="b", held=s.held, start=-4.0, steps=1, loss=s.loss)
+    assert abs(traj.b[0, 1] - s.minimizer) > 1.0
+    for lr in (0.5 * s.lr_one_step, s.lr_one_step, 1.5 * s.lr_one_step):
+        assert "near the minimum" in lrcore.slices.regime(s, lr).why
+
+
+def test_the_mae_slice_says_a_run_that_has_not_arrived_has_not_arrived():
+    data = DEFAULT
+    s = lrcore.slices.along(data, "b", lrcore.losses.get("mae").minimizer(data)[0], "mae")
+    view = loss_slice.build(data, s, start=-4.0, lr=0.01, steps=20, decay="none", decay_rate=0.1)
+    p = view.runs["p"].to_numpy()
+    assert np.all(p < s.minimizer)  # it never got there
+    assert "has not reached the minimum yet" in view.verdict.text
+    assert stated(view.verdict.text, rf"it is {NUMBER} away") == pytest.approx(s.minimizer - p[-1], rel=5e-3)
+    # the slope's sign: every point above the line gives -1 (below minus above)
+    assert float(s.grad(data, -4.0)) == pytest.approx(-1.0)
+    assert "share of points below the line minus the share above" in view.verdict.text
+
+
+def test_a_round_bowl_has_no_flat_direction_to_speak_of():
+    data = lrcore.standardize(DEFAULT)  # lambda_min = lambda_max = 2
+    view = fit.build(data, 1.0, 50, 0.0, 0.0)
+    assert view.verdict.text.startswith("**At the edge.**")
+    assert "along every direction" in view.verdict.text and "flat direction" not in view.verdict.text
+    assert "shrinks by -1" not in view.verdict.text and "multiplied by -1" not in view.verdict.text
+    assert set(view.directions["direction"].str.split(" \\(").str[0]) == {"one direction", "the other direction"}
+
+
+def test_rates_next_to_a_regime_boundary_print_on_their_side_of_it():
+    c = lrcore.theory.curvature(DEFAULT)
+    lr = 0.999999 / c.lambda_max  # no bounce, by a hair
+    text = fit.fit_verdict(c, lr, 10, -1, 1.0, None).text
+    assert text.startswith("**No bounce.**") and "is between 1 and 2" not in text
+    assert fit.product_words(lr * c.lambda_max) != "1"
+    assert fit.steps_words(1) == "1 step" and fit.steps_words(2) == "2 steps"
+
+
+def test_the_finder_says_momentum_with_no_beta_is_plain_gradient_descent():
+    view = finder.stability_view(DEFAULT, count_rates=60, steps=100, opt="momentum", momentum=0.0, tol=1e-4)
+    assert "plain gradient descent" in view.words and "spirals" not in view.words
+
+
+def test_the_finder_speaks_of_adam_from_its_own_sweep():
+    view = finder.stability_view(DEFAULT, count_rates=60, steps=200, opt="adam", momentum=0.9, tol=1e-4)
+    reached = np.isfinite(view.sweep["steps_to_tol"].to_numpy())
+    assert f"{int(reached.sum())} of the 60 rates reached the tolerance" in view.words
+    assert "hovering" not in view.words and view.rules.empty
+
+
+def schedules_view(opt="gd", loss="mse", batch=4, lr=0.02, steps=1000, names=("constant", "exponential_decay", "cosine_decay")):
+    chosen = tuple((name, tuple(sorted({param: state.SCHED[key].default
+                                        for param, key in state.SCHEDULE_PARAMS[name].items()}.items())))
+                   for name in names)
+    return schedules.build(DEFAULT, chosen=chosen, labels=state.SCHEDULE_NAMES, lr=lr, steps=steps,
+                           optimizer=common.optimizer(opt, *state.HYPERPARAMETERS), opt=opt, loss=loss, batch=batch)
+
+
+def test_the_schedules_caption_gives_each_optimizer_its_own_edge():
+    nesterov = lrcore.optimizers.sgd(momentum=state.HYPERPARAMETERS[0], nesterov=True)
+    edge = lrcore.theory.stable_edge(DEFAULT, nesterov)
+    view = schedules_view(opt="nesterov")
+    assert common.num(edge, 4) in view.when and "2/λmax" not in view.when
+    full = schedules_view(opt="nesterov", batch=0)
+    assert "at or above this momentum's own edge" in full.when  # 0.02 > its edge 0.0183: it cannot converge
+    assert full.summaries[0].diverged_at is not None  # and the constant run does diverge
+
+
+def test_a_run_that_climbs_without_blowing_up_is_called_diverging_not_a_noise_floor():
+    view = schedules_view(opt="momentum", batch=4)
+    constant = view.summaries[0]
+    assert constant.diverged_at is None and constant.tail_gap > constant.start_gap  # on its way out
+    assert "constant is diverging" in view.verdict.text
+    assert "the constant rate's loss stayed" not in view.verdict.text
+    assert view.table.loc[0, "diverged at step"] == "not yet: rising"
+
+
+def test_huber_on_every_point_is_compared_with_its_own_edge():
+    view = schedules_view(loss="huber", batch=0, lr=0.1, steps=600)
+    edge = lrcore.theory.local_curvature(DEFAULT, "huber").edge()
+    assert 0.1 > edge and common.num(edge, 4) in view.when and "cannot converge" in view.when
+
+
+def test_adams_caption_claims_nothing_its_runs_can_contradict():
+    view = schedules_view(opt="adam", batch=0)
+    assert "hovering" not in view.when and "The runs above say what happened here." in view.when
+
+
+def test_a_tie_is_not_called_a_win():
+    view = schedules_view(opt="momentum", batch=0)
+    gaps = [s.tail_gap for s in view.summaries]
+    if gaps[0] == min(gaps[1:]):
+        assert "equally close" in view.verdict.text and "ended closest" not in view.verdict.text
+
+
+def test_the_race_draws_each_runs_best_so_far_and_says_first_got_within():
+    from ui import compute
+
+    view = compute.contour_view(DEFAULT, runs=((0.02, "gd"), (0.02, "momentum")), hyper=state.HYPERPARAMETERS,
+                                start=(-2.0, 8.0), steps=300, batch=4, loss="mse", delta=1.0, tol=1e-5,
+                                guesses=100, equal=True)
+    for _, run in view.race.groupby("run"):
+        assert np.all(np.diff(run.sort_values("evaluations")["gap"].to_numpy()) <= 0)
+    if "first got within" in view.race_words and "it ended" in view.race_words:
+        ended = stated(view.race_words, rf"it ended {NUMBER} above the minimum")
+        assert ended > view.target_gap
+    assert "momentum's" in view.map_words and "not its edges" in view.map_words

@@ -337,7 +337,8 @@ def contour_view(data: lrcore.Dataset, *, runs: tuple, hyper: tuple, start: tupl
     arrows = loss == "mse" or frames * data.n <= CURVE_BUDGET
     return contour.build(data, runs=runs, result=result, start=start, steps=steps, loss=loss, delta=delta, tol=tol,
                          best=best, min_loss=min_loss, box=box, equal=equal, grid=grid, lines=lines, search=search,
-                         half=half, curvature=bowl(data, fingerprint, loss, delta), arrows=arrows, batch=batch)
+                         half=half, curvature=bowl(data, fingerprint, loss, delta), arrows=arrows, batch=batch,
+                         momentum=hyper[0])
 
 
 # --- the schedules page ------------------------------------------------------------------

@@ -115,7 +115,8 @@ class RunSummary:
     """One run's results for a table: the loss at its last finite step and
     the lowest it reached, where it ended up (the mean gap over its last
     ``TAIL`` of steps), the first step within ``tol`` of the start's gap
-    (None if never), and the column where it diverged (None if it did not)."""
+    (None if never), the column where it diverged (None if it did not), and
+    the gap it started from."""
 
     final_loss: float
     best_loss: float
@@ -123,6 +124,13 @@ class RunSummary:
     tail_gap: float
     steps_to_tol: int | None
     diverged_at: int | None
+    start_gap: float = math.nan
+
+    @property
+    def rising(self) -> bool:
+        """Not blown up, but ending farther from the minimum than it started:
+        a run on its way out (past an edge, with too few steps to blow up)."""
+        return self.diverged_at is None and self.tail_gap > self.start_gap
 
 
 def summarize(losses: np.ndarray, diverged_at: int, floor: float, tol: float) -> RunSummary:
@@ -149,6 +157,7 @@ def summarize(losses: np.ndarray, diverged_at: int, floor: float, tol: float) ->
         tail_gap=float(tail.mean()),
         steps_to_tol=int(reached[0]) if reached.size else None,
         diverged_at=int(diverged_at) if diverged_at >= 0 else None,
+        start_gap=start_gap,
     )
 
 
@@ -169,7 +178,8 @@ def results_table(names: list[str], summaries: list[RunSummary], tol: float, *, 
             row[f"mean gap, last {TAIL:.0%} of steps"] = num(s.tail_gap) if s.diverged_at is None else "diverged"
         row[f"steps to {num(tol)} of the start's gap"] = f"{s.steps_to_tol:,}" if s.steps_to_tol is not None \
             else "not reached"
-        row["diverged at step"] = f"{s.diverged_at:,}" if s.diverged_at is not None else "no"
+        row["diverged at step"] = f"{s.diverged_at:,}" if s.diverged_at is not None else \
+            "not yet: rising" if s.rising else "no"
         rows.append(row)
     return pd.DataFrame(rows)
 

@@ -141,7 +141,7 @@ class ContourView:
 def build(
     data: lrcore.Dataset, *, runs: tuple, result: dict, start: tuple, steps: int, loss: str, delta: float,
     tol: float, best: tuple, min_loss: float, box: tuple, equal: bool, grid: tuple, lines: pd.DataFrame,
-    search: dict | None, half: tuple, curvature, arrows: bool, batch: int,
+    search: dict | None, half: tuple, curvature, arrows: bool, batch: int, momentum: float = 0.9,
 ) -> ContourView:
     """Shape the page's computed pieces for drawing and say what they show.
 
@@ -155,6 +155,7 @@ def build(
         curvature: the bowl's Curvature (the MSE's, Huber's near its
             minimum), or None (MAE).
         arrows: whether to draw a −gradient arrow at each frame.
+        momentum: the β of the momentum and Nesterov runs (their edges are said).
     """
     names = run_names(runs)
     loss_fn = lrcore.losses.get(loss, **({"delta": delta} if loss == "huber" else {}))
@@ -212,8 +213,8 @@ def build(
         d = int(result["diverged_at"][k])
         finite = np.arange(result["loss"].shape[1] if d < 0 else d)
         picked = finite[thinned(finite.size, MAX_CURVE)] if finite.size else finite
-        descent.append(pd.DataFrame({"run": name, "evaluations": picked + 1,
-                                     "gap": result["loss"][k, picked] - min_loss}))
+        best_so_far = np.minimum.accumulate(result["loss"][k, : finite.size]) if finite.size else finite
+        descent.append(pd.DataFrame({"run": name, "evaluations": picked + 1, "gap": best_so_far[picked] - min_loss}))
     guessing = pd.DataFrame({"run": [], "evaluations": [], "gap": []})
     dots = pd.DataFrame({"w": [], "b": []})
     expected = None
@@ -229,7 +230,9 @@ def build(
     race = pd.concat(descent + [guessing], ignore_index=True)
     race_words = race_verdict(names, summaries, search, min_loss, target, tol, expected, loss)
     table = results_table(names, summaries, tol)
-    map_words = map_sentence(runs, equal, curvature, loss, arrows, batch, data.n)
+    edges = {opt: curvature.edge(lrcore.optimizers.sgd(momentum=max(momentum, 1e-9), nesterov=opt == "nesterov"))
+             for opt in ("momentum", "nesterov")} if curvature is not None else {}
+    map_words = map_sentence(runs, equal, curvature, loss, arrows, batch, data.n, edges)
     return ContourView(names, box, equal, int(steps), heat, lines, paths, exits, eigen, dots,
                        race, min_loss, target, expected, summaries, table, race_words, map_words, exit_words)
 
@@ -258,8 +261,11 @@ def race_verdict(names: list, summaries: list, search: dict | None, min_loss: fl
     goal = f"within {num(tol)} of the start's loss gap (a gap of {num(target)})"
     if reached:
         evaluations, who = min(reached)
-        descent = (f"The fastest run, {who}, got {goal} after {evaluations - 1:,} steps: {evaluations:,} "
-                   "evaluations, counting the start's.")
+        ended = next(s.final_gap for name, s in zip(names, summaries) if name == who)
+        descent = (f"The fastest run, {who}, first got {goal} after {evaluations - 1:,} steps: {evaluations:,} "
+                   "evaluations, counting the start's"
+                   + (f" (it ended {num(ended)} above the minimum: mini-batch noise or a bounce took it back out)."
+                      if ended > target else "."))
     else:
         evaluations, who = None, None
         descent = f"No run got {goal} in these steps."
@@ -291,8 +297,11 @@ def race_verdict(names: list, summaries: list, search: dict | None, min_loss: fl
     return " ".join((descent, odds, drawn, scaling))
 
 
-def map_sentence(runs: tuple, equal: bool, curvature, loss: str, arrows: bool, batch: int, n: int) -> str:
-    """What the map's marks mean, and which of the theory's statements hold for these runs."""
+def map_sentence(runs: tuple, equal: bool, curvature, loss: str, arrows: bool, batch: int, n: int,
+                 momentum_edges: dict | None = None) -> str:
+    """What the map's marks mean, and which of the theory's statements hold for
+    these runs; ``momentum_edges``: {"momentum": edge, "nesterov": edge} on this bowl."""
+    momentum_edges = momentum_edges or {}
     parts = ["Green cross: the minimum."]
     if arrows:
         parts.append("The arrow at each run's current point is −gradient, the direction of steepest descent "
@@ -305,7 +314,11 @@ def map_sentence(runs: tuple, equal: bool, curvature, loss: str, arrows: bool, b
                      "'Same scale on w and b' to see −gradient cross the contours at right angles.")
     optimizers = {opt for _, opt in runs}
     if optimizers & {"momentum", "nesterov"}:
-        parts.append("Momentum carries its velocity from step to step, so its steps are not along −gradient.")
+        edges = "; ".join(f"{OPTIMIZER_WORDS[opt]}'s {num(edge, 4)}" for opt, edge in momentum_edges.items()
+                          if opt in optimizers and edge is not None)
+        parts.append("Momentum carries its velocity from step to step, so its steps are not along −gradient, and "
+                     "the rate marks, plain gradient descent's, are not its edges"
+                     + (f": here the edge is {edges}." if edges else "."))
     if optimizers & set(ADAPTIVE):
         parts.append("For Adam, RMSprop and Adagrad the rate is roughly the length of each step per coordinate, "
                      "not a multiple of the gradient, and their steps are rescaled coordinate by coordinate: "

@@ -128,19 +128,28 @@ def stability_words(c, *, opt: str, momentum: float, edge: float | None, found, 
         theory = (" Theory, per eigen-direction of the bowl: at or below 1/λmax the error along every direction "
                   "keeps its sign; between 1/λmax and 2/λmax the steep direction's error flips sign every step and "
                   "shrinks; past 2/λmax it grows.")
+    elif opt == "momentum" and momentum == 0:
+        theory = (" With β = 0 momentum is plain gradient descent: at or below 1/λmax the error along every "
+                  "direction keeps its sign; between 1/λmax and 2/λmax the steep direction's error flips sign every "
+                  "step and shrinks; past 2/λmax it grows.")
     elif opt == "momentum":
         beta = momentum
         lo, hi = (1 - math.sqrt(beta)) ** 2, (1 + math.sqrt(beta)) ** 2
         theory = (f" With momentum β = {num(beta)} the error along a direction of curvature λ spirals in (changes "
-                  f"sign again and again) whenever {num(lo)} < lr·λ < {num(hi)}: for the steep direction that is "
-                  f"lr from {num(lo / c.lambda_max)} to {num(hi / c.lambda_max)}, almost every useful rate, so there "
-                  "is no band where it never overshoots. Plain gradient descent's rates do not apply here; "
-                  "momentum's edge is 2(1+β)/λmax.")
+                  f"sign again and again while it shrinks) when {num(lo)} < lr·λ < {num(hi)}. For the steep "
+                  f"direction: below lr = {num(lo / c.lambda_max)} its error shrinks without changing sign; from "
+                  f"there to {num(hi / c.lambda_max, 4)} it spirals in; from there to momentum's edge 2(1+β)/λmax = "
+                  f"{num(edge, 4)} it flips sign every step and shrinks; past the edge it grows. Plain gradient "
+                  "descent's 1/λmax and 2/(λmin+λmax) do not apply to momentum.")
     else:
-        theory = (" Adam has no edge: it divides each step by a running size of the gradient, so each step moves "
-                  "each parameter by about lr, whatever the gradient's size. Too large a rate does not blow up the "
-                  "way plain gradient descent does past 2/λmax; it leaves Adam hovering around the minimum in steps "
-                  "of about lr. Plain gradient descent's rates (1/λmax, 2/λmax) do not apply to it.")
+        reached = np.isfinite(found.steps_to_tol)
+        arrived = (f"{int(reached.sum())} of the {found.rates.size} rates reached the tolerance, from "
+                   f"{num(float(found.rates[reached].min()))} to {num(float(found.rates[reached].max()))}"
+                   if reached.any() else f"none of the {found.rates.size} rates reached the tolerance")
+        theory = (" Adam has no edge: it divides each step by a running size of the gradient, so the length of a "
+                  "step is set by lr more than by the gradient's size, and a large rate does not blow up the way "
+                  f"plain gradient descent does past 2/λmax. In this sweep {arrived}. Plain gradient descent's "
+                  "rates (1/λmax, 2/λmax) do not apply to Adam.")
     return how + seen + theory
 
 
@@ -237,7 +246,7 @@ def range_test_view(data: lrcore.Dataset, test: dict) -> RangeTestView:
     steps_at = {k: float(n) if math.isfinite(test["suggestions"][k]) else math.inf for k, n in zip(keys, needed)}
     optimal_steps = float(steps_needed(c, [c.lr_optimal], start)[0])
     fastest = fastest_rate(c, start)
-    shrink_label = f"steps to shrink the gap {1 / SHRINK:,.0f}× from (0, 0)"
+    shrink_label = f"full-batch steps to shrink the gap {1 / SHRINK:,.0f}× from (0, 0)"
     table = pd.DataFrame([{
         "suggestion": labels[key], "learning rate": num(value, 4),
         "× worst-case optimal": num(value / c.lr_optimal, 3) if math.isfinite(value) else "none",

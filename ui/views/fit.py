@@ -60,7 +60,10 @@ class FitView:
 
 
 def direction_names(c) -> tuple[str, str]:
-    """The two eigen-directions as the charts name them."""
+    """The two eigen-directions as the charts name them (a round bowl, with
+    equal eigenvalues, has no flat or steep one)."""
+    if c.lambda_max <= c.lambda_min * (1 + 1e-9):
+        return f"one direction (λ = {num(c.lambda_min)})", f"the other direction (λ = {num(c.lambda_max)})"
     return f"flat direction (λmin = {num(c.lambda_min)})", f"steep direction (λmax = {num(c.lambda_max)})"
 
 
@@ -106,6 +109,37 @@ def _first_sign_change(error: np.ndarray) -> int | None:
     return int(passed[0]) + 1 if passed.size else None
 
 
+def product_words(p: float) -> str:
+    """``p`` = lr·λ with enough digits to be on the right side of 1 and 2
+    (0.99999 must not print as 1, which is a boundary of the regimes).
+
+    >>> product_words(1.48), product_words(0.999999), product_words(2.0)
+    ('1.48', '0.999999', '2')
+    """
+    for digits in range(3, 17):
+        shown = float(num(p, digits))
+        if all((shown > edge) == (p > edge) and (shown == edge) == (p == edge) for edge in (1.0, 2.0)):
+            return num(p, digits)
+    return repr(p)
+
+
+def direction_words(regime: str, factor: float) -> str:
+    """What plain gradient descent does to the error along one eigen-direction
+    in ``regime``, whose factor per step is ``factor`` = 1 − lr·λ."""
+    if regime == "monotone":
+        return "vanishes in one step" if factor == 0 else \
+            f"keeps its sign and is multiplied by {num(factor, 4)} per step"
+    if regime == "oscillating":
+        return f"flips sign every step and shrinks to {num(abs(factor))} of its size"
+    if regime == "edge":
+        return "flips sign every step and keeps its size"
+    return f"flips sign every step and grows {num(abs(factor))}-fold"
+
+
+def steps_words(count_steps: float) -> str:
+    return "never" if not np.isfinite(count_steps) else f"{count(count_steps)} step" + ("" if count_steps == 1 else "s")
+
+
 def fit_verdict(c, lr: float, steps: int, diverged_at: int, gap: float, w_passes: int | None) -> Verdict:
     """What a run of plain gradient descent on the MSE did, said per
     eigen-direction from the factors ``1 - lr*lambda_i``.
@@ -120,37 +154,44 @@ def fit_verdict(c, lr: float, steps: int, diverged_at: int, gap: float, w_passes
     """
     flat_regime, steep_regime = c.regimes(lr)
     f_flat, f_steep = 1.0 - lr * c.lambda_min, 1.0 - lr * c.lambda_max
-    product = lr * c.lambda_max
+    product = product_words(lr * c.lambda_max)
     edge = c.lr_max_stable
+    round_bowl = c.lambda_max <= c.lambda_min * (1 + 1e-9)  # every direction is an eigen-direction
+    steep = "along every direction" if round_bowl else "along the steep direction"
+    flat = "" if round_bowl else (f" Along the flat direction lr·λmin = {product_words(lr * c.lambda_min)}: the "
+                                  f"error {direction_words(flat_regime, f_flat)}.")
     need_flat, need_steep = steps_to_shrink(f_flat, SHRINK), steps_to_shrink(f_steep, SHRINK)
-    needs = (f"To shrink its error {1 / SHRINK:,.0f}×, the flat direction needs {count(need_flat)} steps "
-             f"and the steep one {count(need_steep)}.")
+    needs = (f"To shrink its error {1 / SHRINK:,.0f}×, every direction needs {steps_words(need_steep)}."
+             if round_bowl else
+             f"To shrink its error {1 / SHRINK:,.0f}×, the flat direction needs {steps_words(need_flat)} "
+             f"and the steep one {steps_words(need_steep)}.")
     after = f"After {steps:,} steps the loss is {num(gap)} above the best fit's."
     if diverged_at >= 0:
         return Verdict("error", (
-            f"**Diverged at step {diverged_at}.** Along the steep direction lr·λmax = {num(product)}, so each "
-            f"step multiplies the error by 1 − lr·λmax = {num(f_steep)}: it jumps past the minimum and lands "
+            f"**Diverged at step {diverged_at}.** {steep.capitalize()} lr·λmax = {product}, so each step multiplies "
+            f"the error by 1 − lr·λmax = {num(f_steep)}: it jumps past the minimum and lands "
             f"{num(abs(f_steep))}× as far on the other side. The edge of divergence is 2/λmax = {num(edge, 4)}. "
             "The charts stop at the last finite step."))
     if steep_regime == "diverging":
         return Verdict("error", (
-            f"**Diverging.** Along the steep direction lr·λmax = {num(product)} is above 2, so each step flips "
-            f"the error and multiplies its size by {num(abs(f_steep))}: every bounce is bigger than the last. "
-            f"{after} It has not blown up yet; more steps would (the edge is 2/λmax = {num(edge, 4)})."))
+            f"**Diverging.** {steep.capitalize()} lr·λmax = {product} is above 2, so each step flips the error "
+            f"and multiplies its size by {num(abs(f_steep))}: every bounce is bigger than the last. {after} It has "
+            f"not blown up yet; more steps would (the edge is 2/λmax = {num(edge, 4)})."))
     if steep_regime == "edge":
         return Verdict("warning", (
-            f"**At the edge.** lr = 2/λmax: along the steep direction each step flips the error and keeps its "
-            f"size, so the steps bounce between two lines forever; along the flat direction it shrinks by "
-            f"{num(f_flat, 4)} per step. {after}"))
+            f"**At the edge.** lr = 2/λmax: {steep} the error {direction_words('edge', f_steep)}, so the steps "
+            f"bounce between two lines forever.{flat} {after}"))
     if steep_regime == "oscillating":
         return Verdict("info", (
-            f"**Bouncing, and converging.** Along the steep direction lr·λmax = {num(product)} is between 1 and 2: "
-            f"each step jumps past the minimum, flipping the error's sign and shrinking it to {num(abs(f_steep))} "
-            f"of its size. Along the flat direction lr·λmin = {num(lr * c.lambda_min)}: the error keeps its sign "
-            f"and shrinks by {num(f_flat, 4)} per step. {after} {needs}"))
+            f"**Bouncing, and converging.** {steep.capitalize()} lr·λmax = {product} is between 1 and 2: each step "
+            f"jumps past the minimum, and the error {direction_words('oscillating', f_steep)}.{flat} {after} "
+            f"{needs}"))
     passes = (f" w itself passes its best value at step {w_passes}: each step is a mix of both directions."
               if w_passes is not None else "")
-    return Verdict("success", (
-        f"**No bounce.** lr·λ is at most 1 in both eigen-directions ({num(lr * c.lambda_min)} and "
-        f"{num(product)}), so the error along each keeps its sign and shrinks: by {num(f_flat, 4)} per step "
-        f"along the flat direction, {num(f_steep, 4)} along the steep one.{passes} {after} {needs}"))
+    both = (f"lr·λ = {product} is at most 1, so the error {direction_words('monotone', f_steep)} along every "
+            "direction." if round_bowl else
+            f"lr·λ is at most 1 in both eigen-directions ({product_words(lr * c.lambda_min)} and {product}), so "
+            f"the error along each keeps its sign: along the flat direction it "
+            f"{direction_words('monotone', f_flat).replace('keeps its sign and ', '')}, along the steep one it "
+            f"{direction_words('monotone', f_steep).replace('keeps its sign and ', '')}.")
+    return Verdict("success", f"**No bounce.** {both}{passes} {after} {needs}")

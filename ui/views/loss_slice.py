@@ -122,7 +122,8 @@ def build(data: lrcore.Dataset, s, *, start: float, lr: float, steps: int, decay
     left = {name: bool((np.abs(group["p"] - s.minimizer) > reach).any()) for name, group in runs.groupby("run")}
 
     regime = lrcore.slices.regime(s, lr)
-    verdict = constant_verdict(s, regime, lr, diverged[CONSTANT], left[CONSTANT] if CONSTANT in left else False)
+    verdict = constant_verdict(s, regime, lr, diverged[CONSTANT], left[CONSTANT] if CONSTANT in left else False,
+                               runs.loc[runs["run"] == CONSTANT, "p"].to_numpy())
     joint = joint_note(data, s, lr)
     decay_verdict = None
     if decay != "none":
@@ -145,8 +146,12 @@ def loss_note(data: lrcore.Dataset, s) -> str:
     if s.loss.name == "huber":
         delta = s.loss.params["delta"]
         mse = 2.0 * (1.0 if s.param == "b" else float(np.mean(data.x * data.x)))
+        w, b = s.point(s.minimizer)
+        inside = float(np.mean(np.abs(w * data.x + b - data.y) <= delta))
         return (f"With Huber (delta = {num(delta)}) only the points within delta of the line curve the loss: near "
-                f"the minimum its curvature is L'' = {num(s.curvature, 4)}, where the MSE's would be {num(mse, 4)}. "
+                f"the minimum its curvature is L'' = {num(s.curvature, 4)}, where the MSE's would be {num(mse, 4)}, "
+                f"because Huber counts ½r², half the squared error, and only for the points within delta, here "
+                f"{inside:.0%} of them. "
                 f"Far away the slope is capped at {num(s.slope_bound(data))} in size, so steps cannot grow without "
                 "bound; near the minimum a constant rate below 2/L'' converges, at or above it the steps keep "
                 "bouncing.")
@@ -157,8 +162,29 @@ _KIND = {"monotone": "success", "one step": "success", "oscillating but convergi
          "stuck bouncing": "warning", "diverging": "error"}
 
 
-def constant_verdict(s, regime, lr: float, diverged_at: int, left_chart: bool) -> Verdict:
-    """The constant rate's regime on the slice, with the numbers behind it."""
+def progress_words(s, p: np.ndarray) -> str:
+    """Where a run along a slice that is not a parabola (MAE, Huber) has got
+    to: the regime is what happens near the minimum, and far from it the
+    steps are lr × a capped slope.
+
+    Args:
+        p: (k,) the finite positions of the run, the start first.
+    """
+    if s.loss.name == "mse" or p.size < 2:
+        return ""
+    error = p - s.minimizer
+    crossed = np.flatnonzero(np.sign(error[1:]) == -np.sign(error[0])) if error[0] != 0 else np.array([], int)
+    if not crossed.size:
+        return (f" After {p.size - 1:,} steps it has not reached the minimum yet: it is {num(abs(error[-1]))} away "
+                f"(it started {num(abs(error[0]))} away).")
+    tail = max(1, int(round(TAIL_SHARE * (p.size - 1))))
+    return (f" It first passed the minimum at step {int(crossed[0]) + 1:,}; over its last {tail:,} steps it moved "
+            f"across {num(float(np.ptp(p[-tail:])))}.")
+
+
+def constant_verdict(s, regime, lr: float, diverged_at: int, left_chart: bool, p: np.ndarray) -> Verdict:
+    """The constant rate's regime on the slice, with the numbers behind it;
+    ``p``: the run's finite positions (where it has got to, for MAE and Huber)."""
     if s.curvature > 0:
         numbers = (f"L'' = {num(s.curvature, 4)}, so the one-step rate is 1/L'' = {num(s.lr_one_step, 4)} and the "
                    f"edge is 2/L'' = {num(s.lr_max_stable, 4)}; here 1 − lr·L'' = {num(1 - lr * s.curvature, 4)} "
@@ -179,8 +205,8 @@ def constant_verdict(s, regime, lr: float, diverged_at: int, left_chart: bool) -
     if left_chart:
         extra += f" Some steps landed off the chart (more than {REACH:g} times the start's distance away)."
     return Verdict(_KIND[regime.name],
-                   f"**Regime: {regime.name}.** At learning rate {num(lr, 4)}, {regime.why}.{overshoot} "
-                   f"{numbers}{extra}")
+                   f"**Regime: {regime.name}.** At learning rate {num(lr, 4)}, {regime.why}.{overshoot}"
+                   f"{progress_words(s, p)} {numbers}{extra}")
 
 
 def joint_note(data: lrcore.Dataset, s, lr: float) -> str:

@@ -168,12 +168,15 @@ def decay_verdict(keys: list, names: list, summaries: list, steps: int) -> Verdi
     ``TAIL`` of the steps: a noisy run's last step alone says little), and by
     how much decay beat the constant rate, if one ran."""
     tail = max(1, int(round(TAIL * steps)))
-    diverged = [f"{name} diverged at step {s.diverged_at}" for name, s in zip(names, summaries)
-                if s.diverged_at is not None]
+    diverged = [f"{name} diverged at step {s.diverged_at}" if s.diverged_at is not None else
+                f"{name} is diverging: over its last {tail:,} steps its loss stayed {num(s.tail_gap)} above the "
+                f"minimum, above the {num(s.start_gap)} it started from"
+                for name, s in zip(names, summaries) if s.diverged_at is not None or s.rising]
     gone = (" " + "; ".join(diverged) + ".") if diverged else ""
-    alive = [(s.tail_gap, name, key) for key, name, s in zip(keys, names, summaries) if s.diverged_at is None]
+    alive = [(s.tail_gap, name, key) for key, name, s in zip(keys, names, summaries)
+             if s.diverged_at is None and not s.rising]
     if not alive:
-        return Verdict("error", f"Every schedule diverged: {gone[1:]} Lower the base rate.")
+        return Verdict("error", f"Every schedule diverged or is diverging: {gone[1:]} Lower the base rate.")
     ranked = sorted(alive)
     best_gap, best_name, best_key = ranked[0]
     where = f"over the last {tail:,} steps"
@@ -182,6 +185,9 @@ def decay_verdict(keys: list, names: list, summaries: list, steps: int) -> Verdi
                        f"above it on average.{gone}")
     constant = next(gap for gap, _, key in alive if key == "constant")
     decays = [(gap, name) for gap, name, key in ranked if key != "constant"]
+    if decays and decays[0][0] == constant:
+        return Verdict("info", f"The constant rate and {decays[0][1]} ended equally close: {where} their loss stayed "
+                       f"{num(constant)} above the minimum on average.{gone}")
     if best_key == "constant" or not decays:
         return Verdict("info", f"The constant rate ended closest to the minimum: {where} its loss stayed "
                        f"{num(constant)} above it on average"
@@ -200,44 +206,45 @@ def decay_verdict(keys: list, names: list, summaries: list, steps: int) -> Verdi
 
 def when_decay_helps(data: lrcore.Dataset, c, *, lr: float, opt: str, loss: str, batch: int, optimizer=None) -> str:
     """When a constant rate already settles, and when it cannot, for these
-    settings (``optimizer``: the lrcore optimizer ``opt`` names)."""
+    settings, each optimizer with its own edge (``optimizer``: the lrcore
+    optimizer ``opt`` names); no rule of plain gradient descent for another."""
+    if opt in ("adagrad", "rmsprop", "adam"):
+        own = ("Adagrad decays on its own: it divides each step by the root of the sum of all past squared "
+               "gradients, which only grows." if opt == "adagrad" else
+               "RMSprop and Adam divide each step by a running size of the gradient: they have no edge to compare "
+               "a rate with, and whether a constant rate settles depends on the rate and the steps.")
+        return own + " The runs above say what happened here."
+    edge = lrcore.theory.stable_edge(data, optimizer) if opt != "gd" else c.lr_max_stable
+    whose = "2/λmax" if opt == "gd" else "this momentum's own edge"
+    if loss == "huber":
+        bowl = lrcore.theory.local_curvature(data, "huber")
+        edge = bowl.edge(optimizer) if bowl is not None else None
+        whose = "the edge of Huber's bowl near the minimum" + ("" if opt == "gd" else " for this momentum")
     if batch and batch < data.n:
-        return (f"With mini-batches of {batch}, each step's gradient is off by a random amount that does not vanish "
-                "at the minimum, so a constant rate keeps the line jittering around it, more the larger the rate. "
-                "A decaying rate shrinks the jitter. (With every point in each step and the MSE, a constant rate "
-                f"below the edge 2/λmax = {num(c.lr_max_stable, 4)} converges on its own.)")
+        noise = (f"With mini-batches of {batch}, each step's gradient is off by a random amount that does not vanish "
+                 "at the minimum, so a constant rate keeps the line jittering around it, more the larger the rate. "
+                 "A decaying rate shrinks the jitter.")
+        if loss == "mae" or edge is None:
+            return noise
+        return noise + (f" (With every point in each step, a constant rate below {whose}, {num(edge, 4)}, "
+                        "converges on its own.)")
     if loss == "mae":
         return ("With MAE the slope changes in jumps and does not shrink smoothly to 0 at the minimum, so a "
                 "constant rate keeps hopping across it in steps of about lr × the slope there; a decaying rate "
                 "shrinks the hops.")
-    if loss == "huber":
-        return ("With Huber the loss is a parabola near the minimum, so a constant rate below its edge converges on "
-                "its own there, as with the MSE; decay matters under mini-batch noise or with MAE.")
-    if opt == "gd":
-        if c.regimes(lr)[1] in ("monotone", "oscillating"):
-            return (f"With every point in each step and the MSE, this base rate, {num(lr, 4)}, is below the edge "
-                    f"2/λmax = {num(c.lr_max_stable, 4)}, so a constant rate converges here on its own: the error "
-                    "along each eigen-direction shrinks by a fixed factor every step. Decay matters under mini-batch "
-                    "noise (set a batch size) or with MAE.")
-        return (f"With every point in each step and the MSE, this base rate, {num(lr, 4)}, is at or above the edge "
-                f"2/λmax = {num(c.lr_max_stable, 4)}: a constant rate cannot converge. A schedule can, if it keeps "
-                "the rate above the edge only briefly, while the error along the steep direction is small, and "
-                "brings it below the edge in time.")
-    if opt in ("momentum", "nesterov"):
-        edge = lrcore.theory.stable_edge(data, optimizer)
-        if edge is not None and lr < edge:
-            return (f"With every point in each step and the MSE, this base rate, {num(lr, 4)}, is below this "
-                    f"momentum's own edge, {num(edge, 4)}, so a constant rate converges here on its own. Decay "
-                    "matters under mini-batch noise (set a batch size) or with MAE.")
-        return (f"With every point in each step and the MSE, this base rate, {num(lr, 4)}, is at or above this "
-                f"momentum's edge, {num(edge, 4)}: a constant rate cannot converge, and a schedule must bring the "
-                "rate below it in time.")
-    if opt == "adagrad":
-        return ("Adagrad decays on its own: it divides each step by the root of the sum of all past squared "
-                "gradients, which only grows.")
-    return ("RMSprop and Adam divide each step by a running size of the gradient, so near the minimum their steps "
-            "do not shrink with the gradient the way plain gradient descent's do: at a constant rate they can keep "
-            "hovering around the minimum even with every point in each step, and a decaying rate helps them settle.")
+    if edge is None:
+        return "The runs above say what happened here."
+    loss_words = "Huber's loss near the minimum" if loss == "huber" else "the MSE"
+    if lr < edge:
+        return (f"With every point in each step and {loss_words}, this base rate, {num(lr, 4)}, is below {whose}, "
+                f"{num(edge, 4)}, so a constant rate converges here on its own: the error along each eigen-direction "
+                "shrinks every step. Decay matters under mini-batch noise (set a batch size) or with MAE.")
+    after = (" Huber's slope is capped far from the minimum, so a constant rate keeps bouncing there rather than "
+             "flying off." if loss == "huber" else "")
+    return (f"With every point in each step and {loss_words}, this base rate, {num(lr, 4)}, is at or above {whose}, "
+            f"{num(edge, 4)}: a constant rate cannot converge.{after} A schedule can, if it keeps the rate above the "
+            "edge only briefly, while the error along the steep direction is small, and brings it below the edge in "
+            "time.")
 
 
 def presets(data: lrcore.Dataset, format_rate) -> list[Preset]:
