@@ -35,6 +35,7 @@ import numpy as np
 
 from . import losses as _losses
 from .data import Dataset
+from .descent import _check_start
 from .optimizers import Optimizer
 from .optimizers import get as _get_optimizer
 
@@ -67,16 +68,6 @@ def _check_steps(steps, low: int) -> int:
     if isinstance(steps, (bool, np.bool_)) or not isinstance(steps, (int, np.integer)) or steps < low:
         raise ValueError(f"steps must be an integer >= {low}, got {steps!r}")
     return int(steps)
-
-
-def _check_start(start) -> tuple[float, float]:
-    try:
-        w0, b0 = (float(v) for v in start)
-    except (TypeError, ValueError):
-        raise ValueError(f"start must be a pair of numbers (w, b), got {start!r}") from None
-    if not (math.isfinite(w0) and math.isfinite(b0)):
-        raise ValueError(f"start must be finite, got {start!r}")
-    return w0, b0
 
 
 def _check_data(data) -> Dataset:

@@ -108,10 +108,4 @@ cols[3].metric("Condition number", f"{curvature.condition_number:.3g}",
                help="How stretched the loss bowl is: λmax/λmin of its Hessian.")
 cols[4].metric("Edge of divergence", num(curvature.lr_max_stable, 4), help="2/λmax.")
 cols[5].metric("Worst-case optimal", num(curvature.lr_optimal, 4), help="2/(λmin + λmax): the rate.")
-st.caption(
-    f"The loss is a bowl with two eigen-directions: a steep one, curvature λmax = {num(curvature.lambda_max, 4)}, "
-    f"and a flat one, λmin = {num(curvature.lambda_min, 4)}. A step of rate lr multiplies the error along "
-    "each by 1 − lr·λ, so the steep one sets the edge 2/λmax and the flat one sets how long the run takes. "
-    f"The condition number λmax/λmin = {curvature.condition_number:.3g} says how much slower the flat "
-    "direction is: a long narrow valley, which standardizing x rounds out."
-)
+st.caption(view.bowl)

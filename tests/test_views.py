@@ -827,8 +827,8 @@ def test_rates_next_to_a_regime_boundary_print_on_their_side_of_it():
     lr = 0.999999 / c.lambda_max  # no bounce, by a hair
     text = fit.fit_verdict(c, lr, 10, -1, 1.0, None).text
     assert text.startswith("**No bounce.**") and "is between 1 and 2" not in text
-    assert fit.product_words(lr * c.lambda_max) != "1"
-    assert fit.steps_words(1) == "1 step" and fit.steps_words(2) == "2 steps"
+    assert common.num_beside(lr * c.lambda_max, 1.0, 2.0) != "1"
+    assert common.plural(1, "step") == "1 step" and common.plural(2, "step") == "2 steps"
 
 
 def test_the_finder_says_momentum_with_no_beta_is_plain_gradient_descent():

@@ -250,6 +250,17 @@ def _symlog_reach(data: pd.DataFrame) -> tuple[float, float]:
     return min(float(sizes.max()), 1e6 * start), max(start * 1e-4, 1e-300)
 
 
+def _signed_errors(data: pd.DataFrame, title: str) -> tuple[alt.Y, alt.Chart]:
+    """The y encoding of signed errors (step, error) on a symmetric log scale
+    (``_symlog_reach``), and a rule at 0 on the same scale."""
+    largest, constant = _symlog_reach(data)
+    scale = alt.Scale(type="symlog", constant=constant, domain=[-largest * 1.05, largest * 1.05], nice=False)
+    y = alt.Y("error:Q", scale=scale, title=title,
+              axis=alt.Axis(values=_signed_ticks(largest, constant), labelExpr=COMPACT_LABELS))
+    zero = alt.Chart(pd.DataFrame({"error": [0.0]})).mark_rule(color="#888").encode(y=alt.Y("error:Q", scale=scale))
+    return y, zero
+
+
 def _signed_ticks(largest: float, constant: float) -> list[float]:
     """0 and +-10**k from about ``constant`` up to ``largest``: the ticks of
     a symmetric log axis (Vega's own symlog ticks bunch up near 0)."""
@@ -274,13 +285,8 @@ def direction_panel(directions: pd.DataFrame, *, step=None, width=None, height: 
     """
     data = _finite(directions, "error")
     names = list(dict.fromkeys(directions["direction"]))
-    largest, constant = _symlog_reach(data)
-    scale = alt.Scale(type="symlog", constant=constant,
-                      domain=[-largest * 1.05, largest * 1.05] if largest > 0 else [-1.0, 1.0], nice=False)
-    y = alt.Y("error:Q", scale=scale, title="error along the direction (symmetric log)",
-              axis=alt.Axis(values=_signed_ticks(largest, constant), labelExpr=COMPACT_LABELS))
+    y, zero = _signed_errors(data, "error along the direction (symmetric log)")
     colors = alt.Scale(domain=names, range=[FLAT, STEEP][: len(names)])
-    zero = alt.Chart(pd.DataFrame({"error": [0.0]})).mark_rule(color="#888").encode(y=alt.Y("error:Q", scale=scale))
     lines = (
         alt.Chart(data)
         .mark_line(strokeWidth=1.5, point=alt.OverlayMarkDef(size=16))
@@ -333,14 +339,10 @@ def steep_chart(steep: pd.DataFrame, names: list[str]) -> alt.LayerChart:
         steep: run, step, error (finite rows are drawn); names: the runs, in colour order.
     """
     data = _finite(steep, "error")
-    largest, constant = _symlog_reach(data)
-    scale = alt.Scale(type="symlog", constant=constant, domain=[-largest * 1.05, largest * 1.05] if largest > 0
-                      else [-1.0, 1.0], nice=False)
-    zero = alt.Chart(pd.DataFrame({"error": [0.0]})).mark_rule(color="#888").encode(y=alt.Y("error:Q", scale=scale))
+    y, zero = _signed_errors(data, "error, steep direction")
     lines = alt.Chart(data).mark_line(strokeWidth=1.5, point=alt.OverlayMarkDef(size=18), clip=True).encode(
         x=alt.X("step:Q", title="step"),
-        y=alt.Y("error:Q", scale=scale, title="error, steep direction",
-                axis=alt.Axis(values=_signed_ticks(largest, constant), labelExpr=COMPACT_LABELS)),
+        y=y,
         color=alt.Color("run:N", scale=alt.Scale(domain=names, range=list(RUNS[: len(names)])),
                         legend=alt.Legend(title=None, orient="top", columns=2, labelLimit=600)),
         tooltip=["run:N", "step:Q", alt.Tooltip("error:Q", format=".4g")],

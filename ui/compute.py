@@ -25,8 +25,8 @@ import streamlit as st
 
 import lrcore
 
-from .state import DataSettings
 from . import state
+from .state import DataSettings
 from .views import common, contour, finder, fit, home, loss_slice, schedules
 
 #: Computations (cache misses) that may run at the same time in the server.

@@ -39,6 +39,54 @@ def num(value: float, digits: int = 3) -> str:
     return text
 
 
+def num_beside(value: float, *marks: float, digits: int = 3) -> str:
+    """``value`` with at least ``digits`` significant digits and as many more
+    as it takes to print on the same side of each of ``marks`` as it is (a
+    factor of 0.9999995 must not print as 1, nor lr·λ = 1.0000004 as 1).
+
+    >>> num_beside(0.9999995, 1.0), num_beside(1.48, 1.0, 2.0), num_beside(2.0, 2.0)
+    ('0.9999995', '1.48', '2')
+    """
+    for more in range(digits, 17):
+        shown = float(num(value, more))
+        if all((shown > mark) == (value > mark) and (shown == mark) == (value == mark) for mark in marks):
+            return num(value, more)
+    return repr(float(value))
+
+
+def plural(amount: float, word: str) -> str:
+    """``amount`` written as ``count`` writes it, and ``word``, with an s unless it is 1.
+
+    >>> plural(1, "step"), plural(2_000, "guess"), plural(float("inf"), "step")
+    ('1 step', '2,000 guesses', 'never')
+    """
+    if not math.isfinite(amount):
+        return "never"
+    return f"{count(amount)} {word}" + ("" if amount == 1 else "es" if word.endswith("s") else "s")
+
+
+def is_round(c) -> bool:
+    """A bowl (a ``Curvature``) whose two eigenvalues are equal: every
+    direction is an eigen-direction, none steep or flat."""
+    return c.lambda_max <= c.lambda_min * (1 + 1e-9)
+
+
+def descent_rule(c) -> str:
+    """Plain gradient descent's rule on the bowl ``c`` (a ``Curvature``), per
+    eigen-direction: what 1 − lr·λ does to the error along each."""
+    if is_round(c):
+        return (f"The bowl's steepest curvature, λmax, is {num(c.lambda_max, 4)}, its flattest, λmin, "
+                f"{num(c.lambda_min, 4)}: it is round, so every direction is an eigen-direction, and each step "
+                "multiplies the error, whichever way it points, by 1 − lr·λ: at or below 1/λmax it keeps its sign; "
+                "between 1/λmax and 2/λmax it flips sign every step and shrinks, a bounce; past the edge "
+                f"2/λmax = {num(c.lr_max_stable, 4)} it flips and grows.")
+    return (f"The bowl's steepest curvature, λmax, is {num(c.lambda_max, 4)}, its flattest, λmin, "
+            f"{num(c.lambda_min, 4)}. Each step multiplies the error along each of these two eigen-directions by "
+            "1 − lr·λ: at or below 1/λmax no direction's error changes sign (w and b themselves may still pass their "
+            "best values); between 1/λmax and 2/λmax the steep direction's error flips sign every step and shrinks, "
+            f"a bounce; past the edge 2/λmax = {num(c.lr_max_stable, 4)} it flips and grows.")
+
+
 def count(value: float) -> str:
     """A whole count with thousands separators; ``inf`` as "never".
 

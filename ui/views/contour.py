@@ -19,7 +19,8 @@ import pandas as pd
 
 import lrcore
 
-from .common import MAX_CURVE, Preset, count, frame_steps, frame_until, num, results_table, summarize, thinned
+from .common import (MAX_CURVE, Preset, count, frame_steps, frame_until, is_round, num, results_table, summarize,
+                     thinned)
 
 #: The map holds visited points within this many start distances of the minimum.
 REACH = 3.0
@@ -326,7 +327,10 @@ def map_sentence(runs: tuple, equal: bool, curvature, loss: str, arrows: bool, b
                      "gradient descent's, on the bowl) do not apply to them.")
     if curvature is not None:
         whose = "the MSE's" if loss == "mse" else "Huber's near its minimum (only the points within delta)"
-        parts.append(f"Green strokes: the eigen-directions of {whose} bowl, steep (λmax = "
+        parts.append(f"Green strokes: two eigen-directions of {whose} bowl, which is round: λ = "
+                     f"{num(curvature.lambda_max, 4)} in every direction, so its contours are circles."
+                     if is_round(curvature) else
+                     f"Green strokes: the eigen-directions of {whose} bowl, steep (λmax = "
                      f"{num(curvature.lambda_max, 4)}) and flat (λmin = {num(curvature.lambda_min, 4)}).")
     else:
         parts.append("MAE has no bowl: its contours are polygons and its slope does not shrink smoothly to 0 at "

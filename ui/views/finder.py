@@ -17,7 +17,7 @@ import pandas as pd
 
 import lrcore
 
-from .common import count, num
+from .common import count, descent_rule, num
 
 #: The range test's explanations count the steps for the loss gap to shrink this much.
 SHRINK = 1e-4
@@ -125,13 +125,9 @@ def stability_words(c, *, opt: str, momentum: float, edge: float | None, found, 
     else:
         seen = f" The first diverging rate is {num(found.first_diverging, 4)}."
     if opt == "gd":
-        theory = (" Theory, per eigen-direction of the bowl: at or below 1/λmax the error along every direction "
-                  "keeps its sign; between 1/λmax and 2/λmax the steep direction's error flips sign every step and "
-                  "shrinks; past 2/λmax it grows.")
+        theory = " " + descent_rule(c)
     elif opt == "momentum" and momentum == 0:
-        theory = (" With β = 0 momentum is plain gradient descent: at or below 1/λmax the error along every "
-                  "direction keeps its sign; between 1/λmax and 2/λmax the steep direction's error flips sign every "
-                  "step and shrinks; past 2/λmax it grows.")
+        theory = " With β = 0 momentum is plain gradient descent. " + descent_rule(c)
     elif opt == "momentum":
         beta = momentum
         lo, hi = (1 - math.sqrt(beta)) ** 2, (1 + math.sqrt(beta)) ** 2

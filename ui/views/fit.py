@@ -19,8 +19,8 @@ import pandas as pd
 
 import lrcore
 
-from .common import (MAX_CURVE, MAX_FRAMES, Verdict, count, frame_steps, frame_until, last_finite, num,
-                     odd_stride_for, steps_to_shrink, thinned)
+from .common import (MAX_CURVE, MAX_FRAMES, Verdict, descent_rule, frame_steps, frame_until, is_round, last_finite, num,
+                     num_beside, odd_stride_for, plural, steps_to_shrink, thinned)
 
 #: Most points per direction in the error-along-each-direction chart.
 MAX_DIRECTION_POINTS = 1000
@@ -46,6 +46,7 @@ class FitView:
         factors: (flat, steep): ``1 - lr*lambda`` per direction.
         regimes: (flat, steep): ``Curvature.regimes(lr)``.
         verdict: what the run did, from the numbers above.
+        bowl: the rule of the bowl, per eigen-direction, and how stretched it is.
     """
 
     frames: pd.DataFrame
@@ -57,12 +58,13 @@ class FitView:
     factors: tuple[float, float]
     regimes: tuple[str, str]
     verdict: Verdict
+    bowl: str
 
 
 def direction_names(c) -> tuple[str, str]:
     """The two eigen-directions as the charts name them (a round bowl, with
     equal eigenvalues, has no flat or steep one)."""
-    if c.lambda_max <= c.lambda_min * (1 + 1e-9):
+    if is_round(c):
         return f"one direction (λ = {num(c.lambda_min)})", f"the other direction (λ = {num(c.lambda_max)})"
     return f"flat direction (λmin = {num(c.lambda_min)})", f"steep direction (λmax = {num(c.lambda_max)})"
 
@@ -97,7 +99,17 @@ def build(data: lrcore.Dataset, lr: float, steps: int, w0: float, b0: float) -> 
     w_passes = _first_sign_change(w[: last + 1] - c.minimizer[0])
     verdict = fit_verdict(c, lr, steps, diverged_at, gap, w_passes)
     return FitView(frames, curve, directions, diverged_at,
-                   (float(w[last]), float(b[last]), float(loss[last])), gap, factors, regimes, verdict)
+                   (float(w[last]), float(b[last]), float(loss[last])), gap, factors, regimes, verdict, bowl_words(c))
+
+
+def bowl_words(c) -> str:
+    """The bowl's rule per eigen-direction, and what its condition number means here."""
+    if is_round(c):
+        return descent_rule(c) + " One rate suits w and b alike."
+    stretch = (" Its contours are a long narrow valley, which standardizing x rounds out."
+               if c.condition_number >= 10 else "")
+    return (descent_rule(c) + f" The condition number λmax/λmin = {num(c.condition_number)} says how much slower "
+            f"the flat direction is to converge than the steep one.{stretch}")
 
 
 def _first_sign_change(error: np.ndarray) -> int | None:
@@ -109,35 +121,17 @@ def _first_sign_change(error: np.ndarray) -> int | None:
     return int(passed[0]) + 1 if passed.size else None
 
 
-def product_words(p: float) -> str:
-    """``p`` = lr·λ with enough digits to be on the right side of 1 and 2
-    (0.99999 must not print as 1, which is a boundary of the regimes).
-
-    >>> product_words(1.48), product_words(0.999999), product_words(2.0)
-    ('1.48', '0.999999', '2')
-    """
-    for digits in range(3, 17):
-        shown = float(num(p, digits))
-        if all((shown > edge) == (p > edge) and (shown == edge) == (p == edge) for edge in (1.0, 2.0)):
-            return num(p, digits)
-    return repr(p)
-
-
 def direction_words(regime: str, factor: float) -> str:
     """What plain gradient descent does to the error along one eigen-direction
     in ``regime``, whose factor per step is ``factor`` = 1 − lr·λ."""
     if regime == "monotone":
         return "vanishes in one step" if factor == 0 else \
-            f"keeps its sign and is multiplied by {num(factor, 4)} per step"
+            f"keeps its sign and is multiplied by {num_beside(factor, 0.0, 1.0, digits=4)} per step"
     if regime == "oscillating":
-        return f"flips sign every step and shrinks to {num(abs(factor))} of its size"
+        return f"flips sign every step and shrinks to {num_beside(abs(factor), 1.0)} of its size"
     if regime == "edge":
         return "flips sign every step and keeps its size"
-    return f"flips sign every step and grows {num(abs(factor))}-fold"
-
-
-def steps_words(count_steps: float) -> str:
-    return "never" if not np.isfinite(count_steps) else f"{count(count_steps)} step" + ("" if count_steps == 1 else "s")
+    return f"flips sign every step and grows {num_beside(abs(factor), 1.0)}-fold"
 
 
 def fit_verdict(c, lr: float, steps: int, diverged_at: int, gap: float, w_passes: int | None) -> Verdict:
@@ -154,17 +148,17 @@ def fit_verdict(c, lr: float, steps: int, diverged_at: int, gap: float, w_passes
     """
     flat_regime, steep_regime = c.regimes(lr)
     f_flat, f_steep = 1.0 - lr * c.lambda_min, 1.0 - lr * c.lambda_max
-    product = product_words(lr * c.lambda_max)
+    product = num_beside(lr * c.lambda_max, 1.0, 2.0)
     edge = c.lr_max_stable
-    round_bowl = c.lambda_max <= c.lambda_min * (1 + 1e-9)  # every direction is an eigen-direction
+    round_bowl = is_round(c)
     steep = "along every direction" if round_bowl else "along the steep direction"
-    flat = "" if round_bowl else (f" Along the flat direction lr·λmin = {product_words(lr * c.lambda_min)}: the "
+    flat = "" if round_bowl else (f" Along the flat direction lr·λmin = {num_beside(lr * c.lambda_min, 1.0, 2.0)}: the "
                                   f"error {direction_words(flat_regime, f_flat)}.")
     need_flat, need_steep = steps_to_shrink(f_flat, SHRINK), steps_to_shrink(f_steep, SHRINK)
-    needs = (f"To shrink its error {1 / SHRINK:,.0f}×, every direction needs {steps_words(need_steep)}."
+    needs = (f"To shrink its error {1 / SHRINK:,.0f}×, every direction needs {plural(need_steep, 'step')}."
              if round_bowl else
-             f"To shrink its error {1 / SHRINK:,.0f}×, the flat direction needs {steps_words(need_flat)} "
-             f"and the steep one {steps_words(need_steep)}.")
+             f"To shrink its error {1 / SHRINK:,.0f}×, the flat direction needs {plural(need_flat, 'step')} "
+             f"and the steep one {plural(need_steep, 'step')}.")
     after = f"After {steps:,} steps the loss is {num(gap)} above the best fit's."
     if diverged_at >= 0:
         return Verdict("error", (
@@ -190,7 +184,7 @@ def fit_verdict(c, lr: float, steps: int, diverged_at: int, gap: float, w_passes
               if w_passes is not None else "")
     both = (f"lr·λ = {product} is at most 1, so the error {direction_words('monotone', f_steep)} along every "
             "direction." if round_bowl else
-            f"lr·λ is at most 1 in both eigen-directions ({product_words(lr * c.lambda_min)} and {product}), so "
+            f"lr·λ is at most 1 in both eigen-directions ({num_beside(lr * c.lambda_min, 1.0, 2.0)} and {product}), so "
             f"the error along each keeps its sign: along the flat direction it "
             f"{direction_words('monotone', f_flat).replace('keeps its sign and ', '')}, along the steep one it "
             f"{direction_words('monotone', f_steep).replace('keeps its sign and ', '')}.")

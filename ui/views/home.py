@@ -13,7 +13,7 @@ import pandas as pd
 
 import lrcore
 
-from .common import last_finite, num
+from .common import descent_rule, last_finite
 
 #: The four rates, in units of 1/λmax: too small, no bounce, bouncing in, diverging.
 MULTIPLES = (0.1, 1.0, 1.9, 2.1)
@@ -69,12 +69,5 @@ def build(data: lrcore.Dataset) -> HomeView:
         shown = steps[: STEEP_STEPS + 1]
         _, error = c.components(traj.w[k, shown], traj.b[k, shown])
         steep.append(pd.DataFrame({"run": name, "step": shown, "error": np.asarray(error, dtype=float)}))
-    words = (
-        f"On these points the steepest curvature of the loss, λmax, is {num(c.lambda_max, 4)}, the flattest, λmin, "
-        f"{num(c.lambda_min, 4)}. Each step multiplies the error along each of these two eigen-directions by "
-        "1 − lr·λ: at or below 1/λmax no direction's error changes sign (w and b themselves may still pass their "
-        "best values); between 1/λmax and 2/λmax the steep direction's error flips sign every step and shrinks, "
-        f"a bounce; past the edge 2/λmax = {num(c.lr_max_stable, 4)} it flips and grows. A diverging run stops "
-        "where its loss blew up."
-    )
+    words = descent_rule(c) + " A diverging run stops where its loss blew up."
     return HomeView(pd.concat(curves, ignore_index=True), pd.concat(steep, ignore_index=True), names, words)

@@ -19,7 +19,7 @@ import pandas as pd
 
 import lrcore
 
-from .common import Verdict, last_finite, num
+from .common import Verdict, is_round, last_finite, num, num_beside, plural
 
 #: A run has settled when it ends within this share of the start's distance
 #: from the minimum and moves less than that over its last ``TAIL_SHARE`` of steps.
@@ -178,7 +178,7 @@ def progress_words(s, p: np.ndarray) -> str:
         return (f" After {p.size - 1:,} steps it has not reached the minimum yet: it is {num(abs(error[-1]))} away "
                 f"(it started {num(abs(error[0]))} away).")
     tail = max(1, int(round(TAIL_SHARE * (p.size - 1))))
-    return (f" It first passed the minimum at step {int(crossed[0]) + 1:,}; over its last {tail:,} steps it moved "
+    return (f" It first passed the minimum at step {int(crossed[0]) + 1:,}; over its last {plural(tail, 'step')} it moved "
             f"across {num(float(np.ptp(p[-tail:])))}.")
 
 
@@ -187,7 +187,8 @@ def constant_verdict(s, regime, lr: float, diverged_at: int, left_chart: bool, p
     ``p``: the run's finite positions (where it has got to, for MAE and Huber)."""
     if s.curvature > 0:
         numbers = (f"L'' = {num(s.curvature, 4)}, so the one-step rate is 1/L'' = {num(s.lr_one_step, 4)} and the "
-                   f"edge is 2/L'' = {num(s.lr_max_stable, 4)}; here 1 − lr·L'' = {num(1 - lr * s.curvature, 4)} "
+                   f"edge is 2/L'' = {num(s.lr_max_stable, 4)}; here 1 − lr·L'' = "
+                   f"{num_beside(1 - lr * s.curvature, -1.0, 0.0, 1.0, digits=4)} "
                    "per step near the minimum.")
     else:
         numbers = ("This slice has no curvature at its minimum (it is a V there): no rate lands on it in one step "
@@ -219,6 +220,11 @@ def joint_note(data: lrcore.Dataset, s, lr: float) -> str:
     what = {"monotone": "converges without a bounce", "oscillating": "converges, bouncing along the steep direction",
             "edge": "bounces forever along the steep direction", "diverging": "diverges"}[steep]
     held = "w" if s.param == "b" else "b"
+    if is_round(c):
+        return (f"This is the edge along {s.param} alone, with {held} held. Moving w and b together (the Data page) "
+                f"the bowl is round, λ = {num(c.lambda_max, 4)} in every direction, so the edge is the same, "
+                f"2/λ = {num(c.lr_max_stable, 4)}: at lr = {num(lr, 4)} gradient descent on both "
+                f"{what.replace(' along the steep direction', '')} there.")
     return (f"This is the edge along {s.param} alone, with {held} held. Moving w and b together (the Data page) "
             f"the edge is 2/λmax = {num(c.lr_max_stable, 4)}, set by the bowl's steep direction, which mixes w and "
             f"b: at lr = {num(lr, 4)} gradient descent on both {what} there.")
@@ -261,7 +267,7 @@ def decay_words(data, s, runs: pd.DataFrame, *, start: float, lr: float, steps: 
         ends[run] = abs(float(group["p"].iloc[-1]) - s.minimizer) if len(group) else math.inf
         spreads[run] = _spread(group, steps)
     tail = max(1, int(round(TAIL_SHARE * steps)))
-    moved = (f"Over the last {tail} steps the constant rate moved across {num(spreads.get(CONSTANT, math.nan))}, "
+    moved = (f"Over the last {plural(tail, 'step')} the constant rate moved across {num(spreads.get(CONSTANT, math.nan))}, "
              f"the {name} across {num(spreads.get(name, math.nan))}.")
     rate_sum = float(runs.loc[runs["run"] == name, "lr"].sum())
     limit = rate_sum_limit(kind, lr, per_step)
@@ -299,7 +305,7 @@ def decay_words(data, s, runs: pd.DataFrame, *, start: float, lr: float, steps: 
             if spreads[CONSTANT] > 3 * spreads[name]:
                 return Verdict("success", (
                     f"Both runs end within {SETTLED:.0%} of the start's distance from the minimum, but the constant "
-                    f"rate still hops: over the last {tail} steps it moved across {num(spreads[CONSTANT])}, "
+                    f"rate still hops: over the last {plural(tail, 'step')} it moved across {num(spreads[CONSTANT])}, "
                     f"{num(spreads[CONSTANT] / max(spreads[name], 1e-300))}× the {name}'s {num(spreads[name])}."))
             return Verdict("info", f"Both runs settled within {SETTLED:.0%} of the start's distance from the "
                            f"minimum: here a constant rate needs no decay. {moved}")

@@ -21,8 +21,8 @@ import pandas as pd
 
 import lrcore
 
-from .common import (MAX_CURVE, TAIL, Preset, Verdict, contour_lines, frame_steps, frame_until, num, results_table,
-                     summarize, thinned)
+from .common import (MAX_CURVE, TAIL, Preset, Verdict, contour_lines, frame_steps, frame_until, is_round, num,
+                     plural, results_table, summarize, thinned)
 from .contour import equal_box, frame_box
 
 #: A decaying schedule "wins" when its mean gap over the last TAIL of the steps is this many times smaller.
@@ -151,12 +151,13 @@ def build(data: lrcore.Dataset, *, chosen: tuple, labels: dict, lr: float, steps
     flow = ""
     if plain_full_mse:
         left = [float(np.prod(1.0 - traj.lr[k] * c.lambda_min)) for k in range(len(names))]
-        table["flat direction's error left"] = [num(value) if s.diverged_at is None else "diverged"
-                                                 for value, s in zip(left, summaries)]
-        flow = ("On full-batch MSE each step multiplies the error along the flat direction by 1 − lr_t·λmin "
+        which = "every direction" if is_round(c) else "the flat direction"
+        column = "error left, every direction" if is_round(c) else "flat direction's error left"
+        table[column] = [num(value) if s.diverged_at is None else "diverged" for value, s in zip(left, summaries)]
+        flow = (f"On full-batch MSE each step multiplies the error along {which} by 1 − lr_t·λmin "
                 f"(λmin = {num(c.lambda_min, 4)}), so what is left of it is the product of those factors, about "
-                "exp(−λmin × the sum of the rates): the sum, gradient-flow time, decides how far the slow direction "
-                "gets.")
+                f"exp(−λmin × the sum of the rates): the sum, gradient-flow time, decides how far "
+                f"{'the error' if is_round(c) else 'the slow direction'} gets.")
     verdict = decay_verdict([name for name, _ in chosen], names, summaries, steps)
     when = when_decay_helps(data, c, lr=lr, opt=opt, loss=loss, batch=batch, optimizer=optimizer)
     return ScheduleView(names, rates, losses, paths, int(steps), lines, box, floor, best,
@@ -169,7 +170,7 @@ def decay_verdict(keys: list, names: list, summaries: list, steps: int) -> Verdi
     how much decay beat the constant rate, if one ran."""
     tail = max(1, int(round(TAIL * steps)))
     diverged = [f"{name} diverged at step {s.diverged_at}" if s.diverged_at is not None else
-                f"{name} is diverging: over its last {tail:,} steps its loss stayed {num(s.tail_gap)} above the "
+                f"{name} is diverging: over its last {plural(tail, 'step')} its loss stayed {num(s.tail_gap)} above the "
                 f"minimum, above the {num(s.start_gap)} it started from"
                 for name, s in zip(names, summaries) if s.diverged_at is not None or s.rising]
     gone = (" " + "; ".join(diverged) + ".") if diverged else ""
@@ -179,13 +180,14 @@ def decay_verdict(keys: list, names: list, summaries: list, steps: int) -> Verdi
         return Verdict("error", f"Every schedule diverged or is diverging: {gone[1:]} Lower the base rate.")
     ranked = sorted(alive)
     best_gap, best_name, best_key = ranked[0]
-    where = f"over the last {tail:,} steps"
+    where = f"over the last {plural(tail, 'step')}"
     if "constant" not in keys or "constant" not in [key for _, _, key in alive]:
         return Verdict("info", f"{best_name} ended closest to the minimum: {where} its loss stayed {num(best_gap)} "
                        f"above it on average.{gone}")
     constant = next(gap for gap, _, key in alive if key == "constant")
     decays = [(gap, name) for gap, name, key in ranked if key != "constant"]
-    if decays and decays[0][0] == constant:
+    rounding = 1e-12 * max(s.start_gap for s in summaries)  # gaps this small are 0 but for rounding
+    if decays and abs(decays[0][0] - constant) <= rounding:
         return Verdict("info", f"The constant rate and {decays[0][1]} ended equally close: {where} their loss stayed "
                        f"{num(constant)} above the minimum on average.{gone}")
     if best_key == "constant" or not decays:
