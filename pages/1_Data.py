@@ -5,7 +5,7 @@ import functools
 import streamlit as st
 
 import lrcore
-from ui import charts, compute, controls, state
+from ui import charts, compute, controls, downloads, state
 from ui.views.common import num
 
 st.set_page_config(page_title="Data · Learning-Rate Explorer", page_icon="📈", layout="wide")
@@ -35,10 +35,10 @@ with st.expander("Your own points: upload a CSV, or download these", expanded=Fa
     if st.session_state.get(controls.UPLOAD_ERROR):
         st.error(st.session_state[controls.UPLOAD_ERROR], icon=":material/error:")
     left, right = st.columns(2)
-    left.download_button("Sample CSV", compute.sample_csv(), "sample.csv", "text/csv", key="sample_csv")
+    left.download_button("Sample CSV", downloads.sample_csv(), "sample.csv", "text/csv", key="sample_csv")
     right.download_button(
         f"These {data.n:,} points as CSV",
-        functools.partial(compute.points_csv, current.settings, controls.uploaded_points(current.source)),
+        functools.partial(downloads.points_csv, current.settings, controls.uploaded_points(current.source)),
         "points.csv",
         "text/csv",
         key="points_csv",

@@ -2,7 +2,7 @@
 
 import streamlit as st
 
-from ui import charts, compute, controls, state
+from ui import budget, charts, compute, controls, state
 from ui.views.common import num
 
 st.set_page_config(page_title="Loss slice · Learning-Rate Explorer", page_icon="📉", layout="wide")
@@ -58,9 +58,9 @@ with decay_col:
 decay_rate = controls.number(SLICE["slice_decay_rate"], decay_rate_col, step=0.01) if decay != "none" \
     else SLICE["slice_decay_rate"].default
 
-steps, cut = compute.affordable_steps(loss, data.n, 2 if decay != "none" else 1, steps)
-if cut:
-    st.warning(cut, icon=":material/speed:")
+steps, notice = budget.affordable_steps(loss, data.n, 2 if decay != "none" else 1, steps)
+if notice:
+    st.warning(notice, icon=":material/speed:")
 view = compute.slice_view(data, fingerprint, s, param, held, loss, delta, start, lr, steps, decay, decay_rate)
 loss_title = f"{state.LOSS_NAMES[loss]} with {other} = {held:.4g}"
 st.altair_chart(

@@ -4,7 +4,7 @@ import functools
 
 import streamlit as st
 
-from ui import charts, compute, controls, state
+from ui import budget, charts, compute, controls, state
 from ui.views import contour
 from ui.views.common import num
 
@@ -60,12 +60,12 @@ for i in range(1, runs_count + 1):
         opt = controls.select(CONTOUR[f"contour_opt{i}"])
     runs.append((lr, opt))
 
-steps, cut = compute.affordable_steps(loss, data.n, len(runs), steps)
-if cut:
-    controls.add_notice(cut)
-guesses, cut = compute.affordable_guesses(loss, data.n, guesses)
-if cut:
-    controls.add_notice(cut)
+steps, notice = budget.affordable_steps(loss, data.n, len(runs), steps)
+if notice:
+    controls.add_notice(notice)
+guesses, notice = budget.affordable_guesses(loss, data.n, guesses)
+if notice:
+    controls.add_notice(notice)
 controls.show_notices()
 
 view = compute.contour_view(data, runs=tuple(runs), hyper=(momentum, alpha, beta1, beta2), start=(w0, b0),

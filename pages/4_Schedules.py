@@ -2,7 +2,7 @@
 
 import streamlit as st
 
-from ui import charts, compute, controls, state
+from ui import budget, charts, compute, controls, state
 from ui.views import schedules
 
 st.set_page_config(page_title="Schedules · Learning-Rate Explorer", page_icon="⏳", layout="wide")
@@ -47,9 +47,9 @@ steps = controls.number(SCHED["sched_steps"], steps_col)
 with st.expander("Each schedule's settings (lengths are fractions of the steps)", expanded=False):
     values = controls.schedule_parameters(chosen)
 
-steps, cut = compute.affordable_steps(loss, data.n, len(chosen), steps)
-if cut:
-    st.warning(cut, icon=":material/speed:")
+steps, notice = budget.affordable_steps(loss, data.n, len(chosen), steps)
+if notice:
+    st.warning(notice, icon=":material/speed:")
 hyper = state.HYPERPARAMETERS
 key = tuple((name, tuple(sorted(values[name].items()))) for name in chosen)
 view = compute.schedule_view(data, fingerprint, key, lr, steps, opt, hyper, loss, batch)

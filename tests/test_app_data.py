@@ -6,7 +6,7 @@ import pytest
 import lrcore
 from app_helpers import (alert_with, charts, datasets, drawable, extremes, frame_with, metrics, open_page, spec,
                          texts)
-from ui import controls, state
+from ui import controls, downloads, state
 from ui.views.common import num
 
 DATA_PAGE = "pages/1_Data.py"
@@ -175,12 +175,12 @@ def test_the_points_download_holds_the_points_in_use(std):
 
     settings = state.DataSettings(n=37, seed=5, std=std)
     shown = compute.made_data(settings)
-    read = lrcore.read_csv(compute.points_csv(settings))
+    read = lrcore.read_csv(downloads.points_csv(settings))
     np.testing.assert_array_equal(read.x, shown.x)
     np.testing.assert_array_equal(read.y, shown.y)
     uploaded = lrcore.read_csv(b"x,y\n0,1\n1,3\n2,5.5\n3,7\n")
     shown = compute.standardized(uploaded, uploaded.fingerprint) if std else uploaded
-    read = lrcore.read_csv(compute.points_csv(settings, uploaded))
+    read = lrcore.read_csv(downloads.points_csv(settings, uploaded))
     np.testing.assert_array_equal(read.x, shown.x)
     np.testing.assert_array_equal(read.y, shown.y)
 

@@ -7,7 +7,8 @@ import tomllib
 import pytest
 
 import lrcore
-from ui import compute, controls, state
+from app_helpers import open_page
+from ui import budget, compute, controls, server, state
 
 ROOT = pathlib.Path(__file__).resolve().parents[1]
 APP_FILES = sorted([ROOT / "streamlit_app.py", *(ROOT / "pages").glob("*.py"), *(ROOT / "ui").glob("*.py"),
@@ -83,8 +84,38 @@ def test_every_url_value_is_bounded_before_use():
             assert value is None and "too long" in notice
         value, _ = spec.from_url("1e309")
         assert value is None or spec.kind in ("choice", "multi")
-    assert compute.SAMPLE_BUDGET <= 10**8
-    assert controls.BIND == {"bind": "query-params", "persist_state": "session"}
+
+
+def test_mae_and_huber_work_per_rerun_is_bounded_at_the_widest_settings():
+    """Each MAE or Huber step of each run reads every point: at the largest
+    data and the most runs and steps any page allows, a rerun is cut to at
+    most 1e8 point-evaluations (a few seconds of one core), keeps at least one
+    step, and says how many it runs."""
+    n = int(state.DATA["n"].high)
+    widest = [(state.MAX_RUNS, int(state.CONTOUR["contour_steps"].high)),
+              (state.MAX_SCHEDULES, int(state.SCHED["sched_steps"].high)),
+              (2, int(state.SLICE["slice_steps"].high))]
+    for loss in ("mae", "huber"):
+        for runs, steps in widest:
+            kept, notice = budget.affordable_steps(loss, n, runs, steps)
+            assert 1 <= kept < steps and kept * n * runs <= 10**8
+            assert f"Running {kept:,} steps" in notice
+        guesses, notice = budget.affordable_guesses(loss, n, int(state.CONTOUR["contour_guesses"].high))
+        assert 1 <= guesses and guesses * n <= 10**8 and f"drawing {guesses:,}" in notice
+    assert budget.affordable_steps("mse", n, state.MAX_RUNS, 5000) == (5000, None)  # the MSE never reads points
+
+
+def test_a_setting_changed_on_one_page_is_in_the_link_and_on_the_next_page():
+    """Settings are bound to the URL and kept for the session: the sidebar's
+    data travels to every page, and a page's own settings write themselves
+    into the address bar."""
+    at = open_page("pages/1_Data.py")
+    at.number_input(key="noise").set_value(3.5).run()
+    assert at.query_params["noise"] in (["3.5"], "3.5")
+    at.switch_page("pages/2_Loss_slice.py").run()
+    assert not at.exception
+    assert at.number_input(key="noise").value == 3.5
+    assert at.query_params["noise"] in (["3.5"], "3.5")
 
 
 def test_data_shared_by_the_caches_is_read_only():
@@ -127,14 +158,14 @@ def test_no_page_hands_streamlit_a_function_of_its_own():
 
 
 def test_no_computation_waits_on_another_while_it_holds_a_turn():
-    """At most `compute.AT_ONCE` computations run at once, and a cached computation
+    """At most `server.AT_ONCE` computations run at once, and a cached computation
     never calls another cached one (directly or through a helper): it could wait
     on that one's lock, held by a session that waits for a turn."""
     tree = ast.parse((ROOT / "ui" / "compute.py").read_text())
     functions = {node.name: node for node in tree.body if isinstance(node, ast.FunctionDef)}
     cached = {name for name, node in functions.items()
               if any("cache_" in ast.unparse(d) for d in node.decorator_list)}
-    assert all(any(ast.unparse(d) == "_limited" for d in functions[name].decorator_list) for name in cached)
+    assert all(any(ast.unparse(d) == "limited" for d in functions[name].decorator_list) for name in cached)
 
     def reaches(name, seen):
         for call in ast.walk(functions[name]):
@@ -147,7 +178,7 @@ def test_no_computation_waits_on_another_while_it_holds_a_turn():
 
     for name in cached:
         assert not (reaches(name, set()) & cached), name
-    assert compute.AT_ONCE >= 1
+    assert server.AT_ONCE >= 1
 
 
 def test_at_most_a_few_computations_run_at_once_and_nesting_keeps_its_turn():
@@ -157,11 +188,11 @@ def test_at_most_a_few_computations_run_at_once_and_nesting_keeps_its_turn():
     running, most = [0], [0]
     lock = threading.Lock()
 
-    @compute._limited
+    @server.limited
     def inner():
         return True
 
-    @compute._limited
+    @server.limited
     def work():
         with lock:
             running[0] += 1
@@ -171,10 +202,10 @@ def test_at_most_a_few_computations_run_at_once_and_nesting_keeps_its_turn():
             running[0] -= 1
         return inner()  # a nested call must not wait for a second turn
 
-    threads = [threading.Thread(target=work) for _ in range(3 * compute.AT_ONCE)]
+    threads = [threading.Thread(target=work) for _ in range(3 * server.AT_ONCE)]
     for thread in threads:
         thread.start()
     for thread in threads:
         thread.join(timeout=10)
     assert not any(thread.is_alive() for thread in threads)
-    assert most[0] == compute.AT_ONCE
+    assert most[0] == server.AT_ONCE

@@ -1,23 +1,16 @@
-"""The only place that caches: thin wrappers over lrcore, keyed by plain values.
+"""The only place that caches: each call a page makes for its numbers, keyed
+by plain values, returning what the page draws.
 
 A dataset is immutable (read-only arrays), so one copy is shared by every
 session (``st.cache_resource``). Results are cached by the dataset's
 fingerprint and plain numbers (``st.cache_data``), so the same learning rate
 on the same data is never computed twice; the ``_data`` argument itself is
-not hashed. Every cache is bounded.
-
-Many sessions share one server process. Two rules keep its memory bounded
-whatever they ask for at once: at most ``AT_ONCE`` computations run at the
-same time (a cache hit never waits), and on Linux freed memory is given
-back to the system (see ``_tune_memory``).
+not hashed. Every cache is bounded, and every computation behind one takes
+a turn from ``ui.server.limited``. The views themselves are built by the
+pure functions of ``ui.views``.
 """
 
 from __future__ import annotations
-
-import ctypes
-import functools
-import sys
-import threading
 
 import numpy as np
 import pandas as pd
@@ -26,84 +19,13 @@ import streamlit as st
 import lrcore
 
 from . import state
+from .budget import CURVE_BUDGET, affordable_slopes
+from .server import limited
 from .state import DataSettings
 from .views import common, contour, finder, fit, home, loss_slice, schedules
 
-#: Computations (cache misses) that may run at the same time in the server.
-#: The work is CPU-bound numpy, so more at once would not finish sooner on a
-#: small machine, but each would hold its arrays (up to ~100 MB) meanwhile.
-AT_ONCE = 2
-_turns = threading.BoundedSemaphore(AT_ONCE)
-_inside = threading.local()
-
-
-def _limited(fn):
-    """Run ``fn`` only when one of the ``AT_ONCE`` turns is free. A nested
-    call keeps its turn rather than waiting for a second one. A computation
-    must not call another cached one: it could wait on that one's per-key
-    lock, held by a session that is itself waiting for a turn."""
-
-    @functools.wraps(fn)
-    def wrapper(*args, **kwargs):
-        if getattr(_inside, "depth", 0):
-            return fn(*args, **kwargs)
-        with _turns:
-            _inside.depth = 1
-            try:
-                return fn(*args, **kwargs)
-            finally:
-                _inside.depth = 0
-                release_memory()  # what the computation freed goes back to the system
-
-    return wrapper
-
-
-def _libc():
-    """glibc, on Linux; None elsewhere (macOS, Windows, musl), where the
-    memory tuning below is left to the system."""
-    if not sys.platform.startswith("linux"):
-        return None
-    try:
-        libc = ctypes.CDLL("libc.so.6")
-        libc.mallopt, libc.malloc_trim  # noqa: B018 (both exist in glibc only)
-    except (OSError, AttributeError):
-        return None
-    return libc
-
-
-_LIBC = _libc()
-
-
-def _tune_memory(large: int = 1 << 20, arenas: int = 2) -> bool:
-    """Make glibc give freed memory back to the system.
-
-    By default glibc keeps freed blocks for reuse: blocks below a threshold
-    that grows (up to 32 MB) as big blocks are freed, in up to 8 arenas per
-    core, one per thread that met another. After many sessions have worked
-    on a million points the server would keep most of its peak. Here every
-    block of ``large`` bytes or more is mapped on its own and unmapped when
-    freed, and the script threads share ``arenas`` arenas."""
-    if _LIBC is None:
-        return False
-    m_trim_threshold, m_mmap_threshold, m_arena_max = -1, -3, -8  # from malloc.h
-    return bool(_LIBC.mallopt(m_mmap_threshold, large) and _LIBC.mallopt(m_arena_max, arenas)
-                and _LIBC.mallopt(m_trim_threshold, large))
-
-
-def release_memory() -> None:
-    """Hand the free pages of every arena back to the system (glibc only):
-    after each computation, and at the start of each page run (what the
-    last run of any session freed)."""
-    if _LIBC is not None:
-        _LIBC.malloc_trim(0)
-
-
-_tune_memory()
-
 #: Most points drawn in a scatter; more are sampled down.
 MAX_SCATTER = 5000
-#: Points whose residuals are drawn.
-MAX_RESIDUALS = 200
 
 
 def made_data(settings: DataSettings) -> lrcore.Dataset:
@@ -112,7 +34,7 @@ def made_data(settings: DataSettings) -> lrcore.Dataset:
 
 
 @st.cache_resource(max_entries=8, show_spinner=False)
-@_limited
+@limited
 def _made_data(key: tuple) -> lrcore.Dataset:
     settings = DataSettings(*key)
     data = lrcore.make_data(**settings.recipe())
@@ -120,7 +42,7 @@ def _made_data(key: tuple) -> lrcore.Dataset:
 
 
 @st.cache_resource(max_entries=4, show_spinner=False)
-@_limited
+@limited
 def shared_upload(_data: lrcore.Dataset, fingerprint: str) -> lrcore.Dataset:
     """One copy of an uploaded dataset for every session that uploads the
     same points (a class given one file keeps one copy, not one each)."""
@@ -128,28 +50,28 @@ def shared_upload(_data: lrcore.Dataset, fingerprint: str) -> lrcore.Dataset:
 
 
 @st.cache_resource(max_entries=4, show_spinner=False)
-@_limited
+@limited
 def standardized(_data: lrcore.Dataset, fingerprint: str) -> lrcore.Dataset:
     """An uploaded dataset, standardized (keyed by its fingerprint)."""
     return lrcore.standardize(_data)
 
 
 @st.cache_data(max_entries=16, show_spinner=False)
-@_limited
+@limited
 def home_view(_data: lrcore.Dataset, fingerprint: str) -> home.HomeView:
     """The home page's four rates (``ui.views.home.build``)."""
     return home.build(_data)
 
 
 @st.cache_data(max_entries=64, show_spinner=False)
-@_limited
+@limited
 def fit_view(_data: lrcore.Dataset, fingerprint: str, lr: float, steps: int, w0: float, b0: float) -> fit.FitView:
     """The Data page's run and what it says (``ui.views.fit.build``)."""
     return fit.build(_data, lr, steps, w0, b0)
 
 
 @st.cache_data(max_entries=16, show_spinner=False)
-@_limited
+@limited
 def scatter_sample(_data: lrcore.Dataset, fingerprint: str, most: int = MAX_SCATTER) -> pd.DataFrame:
     """At most ``most`` of the points (a fixed random sample), as x, y."""
     if _data.n <= most:
@@ -158,31 +80,11 @@ def scatter_sample(_data: lrcore.Dataset, fingerprint: str, most: int = MAX_SCAT
     return pd.DataFrame({"x": _data.x[rows], "y": _data.y[rows]})
 
 
-def csv_bytes(data: lrcore.Dataset) -> bytes:
-    """The points as a CSV file with a header ``x,y`` (for a download)."""
-    return data.to_frame().to_csv(index=False, float_format="%.17g").encode()
-
-
-def points_csv(settings: DataSettings, uploaded: lrcore.Dataset | None = None) -> bytes:
-    """The points in use as a CSV file, made when the learner asks for it:
-    ``uploaded`` (the raw upload, kept in the session anyway) or the made
-    points of ``settings``, standardized if they say so. A download button
-    keeps this call until it is pressed, so it holds the recipe, not a
-    million points."""
-    data = uploaded if uploaded is not None else lrcore.make_data(**settings.recipe())
-    return csv_bytes(lrcore.standardize(data) if settings.std else data)
-
-
-def sample_csv() -> bytes:
-    """A small example of a file the upload accepts."""
-    return csv_bytes(lrcore.make_data(n=20, w=1.5, b=-2.0, noise=0.5, seed=7))
-
-
 # --- the loss slice ----------------------------------------------------------------------
 
 
 @st.cache_data(max_entries=32, show_spinner=False)
-@_limited
+@limited
 def best_fit(_data: lrcore.Dataset, fingerprint: str, loss: str, delta: float) -> tuple[float, float]:
     """The (w, b) of the lowest ``loss`` on the data."""
     return lrcore.losses.get(loss, **_loss_params(loss, delta)).minimizer(_data)
@@ -193,14 +95,14 @@ def _loss_params(loss: str, delta: float) -> dict:
 
 
 @st.cache_data(max_entries=32, show_spinner=False)
-@_limited
+@limited
 def slice_of(_data: lrcore.Dataset, fingerprint: str, param: str, held: float, loss: str, delta: float):
     """The slice of the loss along ``param`` (a lrcore.slices.Slice)."""
     return lrcore.slices.along(_data, param, held, lrcore.losses.get(loss, **_loss_params(loss, delta)))
 
 
 @st.cache_data(max_entries=64, show_spinner=False)
-@_limited
+@limited
 def slice_view(
     _data: lrcore.Dataset, fingerprint: str, _slice, param: str, held: float, loss: str, delta: float,
     start: float, lr: float, steps: int, decay: str, decay_rate: float,
@@ -219,7 +121,7 @@ def slice_view(
 
 
 @st.cache_data(max_entries=32, show_spinner=False)
-@_limited
+@limited
 def contour_runs(
     _data: lrcore.Dataset, fingerprint: str, runs: tuple, hyper: tuple, start: tuple, steps: int,
     batch: int, loss: str, delta: float,
@@ -246,23 +148,8 @@ def contour_runs(
     return {"w": w, "b": b, "loss": losses, "diverged_at": diverged}
 
 
-#: Point-evaluations one MAE or Huber curve or grid may spend. A grid's cost
-#: is its number of slopes times n (all the intercepts of one slope share
-#: one pass over the points), so on large data the grid gets fewer slopes
-#: than intercepts; a slice along w gets fewer points. MSE is never cut.
-CURVE_BUDGET = 20_000_000
-FEWEST_SLOPES = 24
-
-
-def affordable_slopes(loss: str, n: int, size: int) -> int:
-    """How many distinct slopes (grid columns, or points of a slice along w) fit the budget."""
-    if loss == "mse":
-        return size
-    return int(min(size, max(FEWEST_SLOPES, CURVE_BUDGET // max(1, n))))
-
-
 @st.cache_data(max_entries=32, show_spinner=False)
-@_limited
+@limited
 def loss_grid(_data: lrcore.Dataset, fingerprint: str, box: tuple, loss: str, delta: float, size: int = 160):
     """The loss over ``box``: (w values, b values, Z[b, w]), ``size`` intercepts
     by ``size`` slopes, or fewer slopes where MAE or Huber would read too many points."""
@@ -273,35 +160,8 @@ def loss_grid(_data: lrcore.Dataset, fingerprint: str, box: tuple, loss: str, de
     return ws, bs, z
 
 
-#: Point-evaluations one page run may spend on MAE or Huber descent (each
-#: step of each run touches every point): about a second on this machine.
-SAMPLE_BUDGET = 20_000_000
-
-
-def affordable_steps(loss: str, n: int, runs: int, steps: int) -> tuple[int, str | None]:
-    """Steps that fit the budget, and a sentence if they had to be cut. MSE
-    works from the data's moments, so it is never cut."""
-    if loss == "mse":
-        return steps, None
-    most = max(1, SAMPLE_BUDGET // max(1, n * runs))
-    if steps <= most:
-        return steps, None
-    return most, (f"{steps:,} steps of {state.LOSS_NAMES.get(loss, loss)} on {n:,} points would take long: "
-                  f"each step reads every point. Running {most:,} steps; use fewer points for more.")
-
-
-def affordable_guesses(loss: str, n: int, guesses: int) -> tuple[int, str | None]:
-    """Random guesses that fit the same budget, and a sentence if cut."""
-    if loss == "mse":
-        return guesses, None
-    most = max(1, SAMPLE_BUDGET // max(1, n))
-    if guesses <= most:
-        return guesses, None
-    return most, f"{guesses:,} random guesses on {n:,} points would take long: drawing {most:,}."
-
-
 @st.cache_data(max_entries=16, show_spinner=False)
-@_limited
+@limited
 def random_guesses(_data: lrcore.Dataset, fingerprint: str, guesses: int, center: tuple, half: tuple,
                    loss: str, delta: float) -> dict:
     """lrcore.search.random_search, as plain arrays: w, b, best_so_far."""
@@ -311,7 +171,7 @@ def random_guesses(_data: lrcore.Dataset, fingerprint: str, guesses: int, center
 
 
 @st.cache_data(max_entries=16, show_spinner=False)
-@_limited
+@limited
 def bowl(_data: lrcore.Dataset, fingerprint: str, loss: str, delta: float):
     """The loss's bowl (``lrcore.theory.local_curvature``): the MSE's, Huber's
     near its minimum, None for MAE."""
@@ -345,7 +205,7 @@ def contour_view(data: lrcore.Dataset, *, runs: tuple, hyper: tuple, start: tupl
 
 
 @st.cache_data(max_entries=32, show_spinner=False)
-@_limited
+@limited
 def schedule_view(_data: lrcore.Dataset, fingerprint: str, chosen: tuple, lr: float, steps: int, opt: str,
                   hyper: tuple, loss: str, batch: int) -> schedules.ScheduleView:
     """The schedules page's runs and what they show (``ui.views.schedules.build``).
@@ -355,7 +215,7 @@ def schedule_view(_data: lrcore.Dataset, fingerprint: str, chosen: tuple, lr: fl
 
 
 @st.cache_data(max_entries=32, show_spinner=False)
-@_limited
+@limited
 def schedule_code(_data: lrcore.Dataset, fingerprint: str, name: str, values: tuple, lr: float, steps: int,
                   opt: str, hyper: tuple, loss: str, batch: int, recipe: tuple | None) -> tuple[str, str] | str:
     """The Keras and PyTorch scripts of one schedule's run, or why it cannot be exported.
@@ -374,7 +234,7 @@ def schedule_code(_data: lrcore.Dataset, fingerprint: str, name: str, values: tu
 
 
 @st.cache_data(max_entries=16, show_spinner=False)
-@_limited
+@limited
 def stability_view(_data: lrcore.Dataset, fingerprint: str, count: int, steps: int, opt: str, momentum: float,
                    tol: float) -> finder.StabilityView:
     """The finder page's stability map (``ui.views.finder.stability_view``)."""
@@ -382,7 +242,7 @@ def stability_view(_data: lrcore.Dataset, fingerprint: str, count: int, steps: i
 
 
 @st.cache_data(max_entries=16, show_spinner=False)
-@_limited
+@limited
 def range_test_view(_data: lrcore.Dataset, fingerprint: str, low: float, high: float, steps: int, smooth: float,
                     stop: float, batch: int) -> finder.RangeTestView:
     """lrcore.lr_range_test, read against the theory (``ui.views.finder.range_test_view``)."""

@@ -426,9 +426,9 @@ def uploaded_points(source: str):
 def current_data() -> CurrentData:
     """Render the sidebar's data group and return the dataset it selects.
     An uploaded CSV is used while it is selected; otherwise the made points."""
-    from . import compute
+    from . import compute, server
 
-    compute.release_memory()
+    server.release_memory()
     settings, source = data_sidebar()
     raw = uploaded_points(source)
     if raw is not None:
