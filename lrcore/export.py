@@ -19,6 +19,8 @@ and RMSprop, and shuffles its own mini-batches).
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
+from dataclasses import dataclass, replace
 from numbers import Real
 
 import numpy as np
@@ -122,184 +124,612 @@ def _check(data, lr, steps, start, batch_size, seed):
 def _optimizer_of(optimizer):
     opt = sgd() if optimizer is None else optimizer
     name = getattr(opt, "name", None)
-    if name not in ("sgd", "adagrad", "rmsprop", "adam"):
+    if not isinstance(name, str) or name not in _OPTIMIZERS:
         raise ValueError(f"optimizer must be one of lrcore.optimizers' own, got {optimizer!r}")
     return name, dict(opt.params)
 
 
-def _initial_rate(lr, steps: int) -> float:
-    if not callable(lr):
-        return float(lr)
-    return float(np.asarray(lr(0), dtype=np.float64))
+# --- one table: each schedule, optimizer and loss in Keras and in PyTorch ----------
+#
+# A schedule's entry holds its Keras form and its PyTorch form side by side, each
+# a function of the schedule's params and the number of updates. A schedule with
+# no entry of its own (a join, any other function of the step) is written out as
+# its rate at each update.
+
+TORCH_SCHED = "torch.optim.lr_scheduler"
+KERAS_SCHED = "keras.optimizers.schedules"
 
 
-# --- PyTorch -------------------------------------------------------------------------
+@dataclass(frozen=True)
+class _TorchForm:
+    """How the PyTorch script sets up and steps one schedule."""
 
-_TORCH_LOSS = {
-    "mse": "torch.nn.MSELoss()",
-    "mae": "torch.nn.L1Loss()",
-    "huber": "torch.nn.HuberLoss(delta={delta})",
+    setup: str = ""  # the scheduler's constructor; "" keeps the optimizer's rate
+    step_call: str = "scheduler.step()"  # after every optimizer.step(); "" for none
+    helpers: str = ""  # functions the script defines before training
+    note: str = ""  # a comment above the scheduler
+    lr: float | None = None  # the optimizer's base rate; None: the schedule's rate at step 0
+
+
+@dataclass(frozen=True)
+class _KerasForm:
+    """How the Keras script expresses one schedule."""
+
+    expr: str  # the optimizer's learning_rate
+    classes: tuple[str, ...] = ()  # LearningRateSchedule subclasses the script defines (source)
+    callback: str = ""  # a model.fit callback that sets the rate
+    note: str = ""  # a comment above the rate
+
+
+@dataclass(frozen=True)
+class _ScheduleTemplate:
+    """One schedule in both frameworks: ``keras(params, steps)`` and
+    ``torch(params, steps)``, where ``params`` is the schedule's ``.params``
+    (or ``{"rates": [...]}``, its rate at each update, when ``from_rates``)."""
+
+    keras: Callable[[dict, int], _KerasForm]
+    torch: Callable[[dict, int], _TorchForm]
+    from_rates: bool = False
+
+
+def _torch_lambda(doc: str, body: str, base: float) -> _TorchForm:
+    """Our formula through ``LambdaLR``: the script's ``factor(step)`` is the
+    rate divided by ``base``, the optimizer's ``lr``."""
+    return _TorchForm(
+        setup=f"{TORCH_SCHED}.LambdaLR(optimizer, lr_lambda=factor)",
+        helpers=f"\n\ndef factor(step):\n    \"\"\"{doc}\"\"\"\n    {body}\n",
+        lr=base,
+    )
+
+
+def _keras_constant(params: dict, steps: int) -> _KerasForm:
+    return _KerasForm(_num(params["lr"]))
+
+
+def _torch_constant(params: dict, steps: int) -> _TorchForm:
+    return _TorchForm(step_call="")
+
+
+def _keras_step_decay(params: dict, steps: int) -> _KerasForm:
+    return _KerasForm(
+        f"{KERAS_SCHED}.ExponentialDecay(initial_learning_rate={_num(params['lr'])}, "
+        f"decay_steps={int(params['step_size'])}, decay_rate={_num(params['gamma'])}, staircase=True)",
+        note="# PyTorch's StepLR is Keras' ExponentialDecay with staircase=True.\n",
+    )
+
+
+def _torch_step_decay(params: dict, steps: int) -> _TorchForm:
+    return _TorchForm(
+        f"{TORCH_SCHED}.StepLR(optimizer, step_size={int(params['step_size'])}, gamma={_num(params['gamma'])})"
+    )
+
+
+def _keras_multistep_decay(params: dict, steps: int) -> _KerasForm:
+    milestones = [int(m) for m in params["milestones"]]
+    values = [float(params["lr"]) * float(params["gamma"]) ** i for i in range(len(milestones) + 1)]
+    return _KerasForm(
+        f"{KERAS_SCHED}.PiecewiseConstantDecay(boundaries=[{', '.join(str(m - 1) for m in milestones)}], "
+        f"values=[{', '.join(_num(v) for v in values)}])",
+        note="# Keras' boundaries are inclusive: the rate changes after step m - 1.\n",
+    )
+
+
+def _torch_multistep_decay(params: dict, steps: int) -> _TorchForm:
+    milestones = ", ".join(str(int(m)) for m in params["milestones"])
+    return _TorchForm(
+        f"{TORCH_SCHED}.MultiStepLR(optimizer, milestones=[{milestones}], gamma={_num(params['gamma'])})"
+    )
+
+
+def _keras_exponential_decay(params: dict, steps: int) -> _KerasForm:
+    return _KerasForm(
+        f"{KERAS_SCHED}.ExponentialDecay(initial_learning_rate={_num(params['lr'])}, "
+        f"decay_steps={int(params['decay_steps'])}, "
+        f"decay_rate={_num(params['decay_rate'])}, staircase={bool(params['staircase'])})"
+    )
+
+
+def _torch_exponential_decay(params: dict, steps: int) -> _TorchForm:
+    decay_steps, decay_rate = int(params["decay_steps"]), _num(params["decay_rate"])
+    if params.get("staircase"):
+        return _TorchForm(f"{TORCH_SCHED}.StepLR(optimizer, step_size={decay_steps}, gamma={decay_rate})")
+    return _TorchForm(
+        f"{TORCH_SCHED}.ExponentialLR(optimizer, gamma={decay_rate} ** (1 / {decay_steps}))",
+        note=(
+            "# Keras' ExponentialDecay lr*rate**(step/decay_steps) is PyTorch's\n"
+            "# ExponentialLR with gamma = rate**(1/decay_steps).\n"
+        ),
+    )
+
+
+def _keras_inverse_time_decay(params: dict, steps: int) -> _KerasForm:
+    return _KerasForm(
+        f"{KERAS_SCHED}.InverseTimeDecay(initial_learning_rate={_num(params['lr'])}, "
+        f"decay_steps={int(params['decay_steps'])}, "
+        f"decay_rate={_num(params['decay_rate'])}, staircase={bool(params['staircase'])})"
+    )
+
+
+def _torch_inverse_time_decay(params: dict, steps: int) -> _TorchForm:
+    decay_steps = int(params["decay_steps"])
+    done = f"math.floor(step / {decay_steps})" if params.get("staircase") else f"step / {decay_steps}"
+    return _torch_lambda(
+        "Keras InverseTimeDecay: lr / (1 + decay_rate * step / decay_steps).",
+        f"return 1.0 / (1.0 + {_num(params['decay_rate'])} * {done})",
+        float(params["lr"]),
+    )
+
+
+def _keras_polynomial_decay(params: dict, steps: int) -> _KerasForm:
+    return _KerasForm(
+        f"{KERAS_SCHED}.PolynomialDecay(initial_learning_rate={_num(params['lr'])}, "
+        f"decay_steps={int(params['decay_steps'])}, "
+        f"end_learning_rate={_num(params['end_lr'])}, power={_num(params['power'])}, cycle=False)"
+    )
+
+
+def _torch_polynomial_decay(params: dict, steps: int) -> _TorchForm:
+    decay_steps, lr, end_lr = int(params["decay_steps"]), _num(params["lr"]), _num(params["end_lr"])
+    return _torch_lambda(
+        "Keras PolynomialDecay: (lr - end_lr) * (1 - min(step, decay_steps)/decay_steps)**power + end_lr.",
+        f"done = min(step, {decay_steps}) / {decay_steps}\n"
+        f"    rate = ({lr} - {end_lr}) * (1 - done) ** {_num(params['power'])} + {end_lr}\n"
+        f"    return rate / {lr}",
+        float(params["lr"]),
+    )
+
+
+def _keras_cosine_decay(params: dict, steps: int) -> _KerasForm:
+    return _KerasForm(
+        f"{KERAS_SCHED}.CosineDecay(initial_learning_rate={_num(params['lr'])}, "
+        f"decay_steps={int(params['decay_steps'])}, alpha={_num(params['alpha'])})"
+    )
+
+
+def _torch_cosine_decay(params: dict, steps: int) -> _TorchForm:
+    decay_steps, alpha = int(params["decay_steps"]), _num(params["alpha"])
+    if steps <= decay_steps + 1:  # CosineAnnealingLR agrees until it would rise again
+        return _TorchForm(
+            f"{TORCH_SCHED}.CosineAnnealingLR(optimizer, T_max={decay_steps}, "
+            f"eta_min={alpha} * {_num(params['lr'])})"
+        )
+    return _torch_lambda(
+        "Keras CosineDecay: holds alpha*lr after decay_steps (CosineAnnealingLR would rise again).",
+        f"cosine = 0.5 * (1 + math.cos(math.pi * min(step, {decay_steps}) / {decay_steps}))\n"
+        f"    return (1 - {alpha}) * cosine + {alpha}",
+        float(params["lr"]),
+    )
+
+
+def _keras_cosine_restarts(params: dict, steps: int) -> _KerasForm:
+    return _KerasForm(
+        f"{KERAS_SCHED}.CosineDecayRestarts(initial_learning_rate={_num(params['lr'])}, "
+        f"first_decay_steps={int(params['first_decay_steps'])}, t_mul={_num(params['t_mul'])}, "
+        f"m_mul={_num(params['m_mul'])}, alpha={_num(params['alpha'])})"
+    )
+
+
+def _torch_cosine_restarts(params: dict, steps: int) -> _TorchForm:
+    first = int(params["first_decay_steps"])
+    t_mul, m_mul, alpha = float(params["t_mul"]), float(params["m_mul"]), float(params["alpha"])
+    if m_mul == 1.0 and t_mul >= 1.0 and t_mul.is_integer():
+        return _TorchForm(
+            f"{TORCH_SCHED}.CosineAnnealingWarmRestarts(optimizer, T_0={first}, "
+            f"T_mult={int(t_mul)}, eta_min={_num(alpha)} * {_num(params['lr'])})"
+        )
+    if t_mul == 1.0:
+        restart = "i = math.floor(done)\n    done -= i"
+    else:
+        restart = (
+            f"i = math.floor(math.log(1 - done * (1 - {_num(t_mul)})) / math.log({_num(t_mul)}))\n"
+            f"    done = (done - (1 - {_num(t_mul)} ** i) / (1 - {_num(t_mul)})) / {_num(t_mul)} ** i"
+        )
+    return _torch_lambda(
+        "Keras CosineDecayRestarts: cosine periods growing by t_mul, peaks shrinking by m_mul.",
+        f"done = step / {first}\n    {restart}\n"
+        f"    cosine = {_num(m_mul)} ** i * 0.5 * (1 + math.cos(math.pi * done))\n"
+        f"    return (1 - {_num(alpha)}) * cosine + {_num(alpha)}",
+        float(params["lr"]),
+    )
+
+
+_KERAS_LINEAR_WARMUP = '''
+
+class LinearWarmup(keras.optimizers.schedules.LearningRateSchedule):
+    """PyTorch's LinearLR then the schedule: for step < warmup_steps,
+    schedule(0) * (start_factor + (1 - start_factor) * step / warmup_steps),
+    then schedule(step - warmup_steps)."""
+
+    def __init__(self, schedule, warmup_steps, start_factor):
+        self.schedule = schedule if callable(schedule) else (lambda step: schedule)
+        self.warmup_steps = warmup_steps
+        self.start_factor = start_factor
+
+    def __call__(self, step):
+        step = keras.ops.cast(step, "float64")
+        first = self.schedule(keras.ops.cast(0, "float64"))
+        ramp = first * (self.start_factor + (1 - self.start_factor) * step / self.warmup_steps)
+        after = self.schedule(keras.ops.maximum(step - self.warmup_steps, 0))
+        return keras.ops.where(step < self.warmup_steps, ramp, after)
+'''
+
+
+def _keras_linear_warmup(params: dict, steps: int) -> _KerasForm:
+    warmup_steps = int(params["warmup_steps"])
+    inner = _keras_form(params["schedule"], max(steps - warmup_steps, 1))
+    if inner.callback:
+        raise ValueError("linear_warmup of a reactive schedule cannot be exported")
+    return _KerasForm(
+        f"LinearWarmup({inner.expr}, warmup_steps={warmup_steps}, "
+        f"start_factor={_num(params['start_factor'])})",
+        classes=inner.classes + (_KERAS_LINEAR_WARMUP,),
+        note=inner.note,
+    )
+
+
+def _torch_linear_warmup(params: dict, steps: int) -> _TorchForm:
+    warmup_steps = int(params["warmup_steps"])
+    inner = _torch_form(params["schedule"], max(steps - warmup_steps, 1))
+    warmup = (
+        f"{TORCH_SCHED}.LinearLR(optimizer, start_factor={_num(params['start_factor'])}, "
+        f"end_factor=1.0, total_iters={warmup_steps})"
+    )
+    if not inner.setup:
+        setup = warmup
+    elif inner.step_call != "scheduler.step()":
+        raise ValueError("linear_warmup of a reactive or one-cycle schedule cannot be exported")
+    else:
+        setup = (
+            f"{TORCH_SCHED}.SequentialLR(\n    optimizer,\n    schedulers=[\n        {warmup},\n"
+            f"        {inner.setup},\n    ],\n    milestones=[{warmup_steps}],\n)"
+        )
+    # LinearLR scales the inner schedule's base rate
+    return _TorchForm(setup, helpers=inner.helpers, note=inner.note, lr=inner.lr)
+
+
+_KERAS_ONE_CYCLE = '''
+
+class OneCycle(keras.optimizers.schedules.LearningRateSchedule):
+    """PyTorch's OneCycleLR: from max_lr/div_factor up to max_lr over the first
+    pct_start of total_steps, then down to max_lr/div_factor/final_div_factor
+    (three_phase: up, back down to the start, then to the minimum)."""
+
+    def __init__(self, max_lr, total_steps, pct_start, div_factor, final_div_factor, anneal, three_phase):
+        self.max_lr = max_lr
+        self.initial = max_lr / div_factor
+        self.minimum = self.initial / final_div_factor
+        if three_phase:
+            ends = [pct_start * total_steps - 1, 2 * pct_start * total_steps - 2, total_steps - 1]
+            levels = [self.initial, max_lr, self.initial, self.minimum]
+        else:
+            ends = [pct_start * total_steps - 1, total_steps - 1]
+            levels = [self.initial, max_lr, self.minimum]
+        self.ends, self.levels, self.anneal = ends, levels, anneal
+
+    def _anneal(self, start, end, pct):
+        if self.anneal == "cos":
+            return end + (start - end) / 2 * (1 + keras.ops.cos(math.pi * pct))
+        return (end - start) * pct + start
+
+    def __call__(self, step):
+        step = keras.ops.minimum(keras.ops.cast(step, "float64"), self.ends[-1])
+        begin = 0.0
+        rate = self._anneal(self.levels[-2], self.levels[-1], (step - self.ends[-2]) / (self.ends[-1] - self.ends[-2]))
+        for i in reversed(range(len(self.ends) - 1)):
+            begin = 0.0 if i == 0 else self.ends[i - 1]
+            phase = self._anneal(self.levels[i], self.levels[i + 1], (step - begin) / (self.ends[i] - begin))
+            rate = keras.ops.where(step <= self.ends[i], phase, rate)
+        return rate
+'''
+
+
+def _keras_one_cycle(params: dict, steps: int) -> _KerasForm:
+    return _KerasForm(
+        f"OneCycle(max_lr={_num(params['max_lr'])}, total_steps={int(params['total_steps'])}, "
+        f"pct_start={_num(params['pct_start'])}, div_factor={_num(params['div_factor'])}, "
+        f"final_div_factor={_num(params['final_div_factor'])}, anneal={params['anneal']!r}, "
+        f"three_phase={bool(params['three_phase'])})",
+        classes=(_KERAS_ONE_CYCLE,),
+    )
+
+
+def _torch_one_cycle(params: dict, steps: int) -> _TorchForm:
+    total = int(params["total_steps"])
+    step_call = "scheduler.step()"
+    if steps > total:
+        step_call = (
+            f"if step + 1 < {total}:  # OneCycleLR ends at total_steps; hold its last rate\n"
+            "        scheduler.step()"
+        )
+    return _TorchForm(
+        f"{TORCH_SCHED}.OneCycleLR(\n    optimizer,\n    max_lr={_num(params['max_lr'])},\n"
+        f"    total_steps={total},\n"
+        f"    pct_start={_num(params['pct_start'])},\n    anneal_strategy={params['anneal']!r},\n"
+        f"    cycle_momentum=False,\n    div_factor={_num(params['div_factor'])},\n"
+        f"    final_div_factor={_num(params['final_div_factor'])},\n"
+        f"    three_phase={bool(params['three_phase'])},\n)",
+        step_call=step_call,
+    )
+
+
+_KERAS_CYCLIC = '''
+
+class Cyclic(keras.optimizers.schedules.LearningRateSchedule):
+    """PyTorch's CyclicLR: triangular waves between base_lr and max_lr, up in
+    step_size_up steps and down in step_size_down; 'triangular2' halves the
+    height every cycle, 'exp_range' scales it by gamma**step."""
+
+    def __init__(self, base_lr, max_lr, step_size_up, step_size_down, mode, gamma):
+        self.base_lr, self.max_lr, self.mode, self.gamma = base_lr, max_lr, mode, gamma
+        self.total = step_size_up + step_size_down
+        self.ratio = step_size_up / self.total
+
+    def __call__(self, step):
+        step = keras.ops.cast(step, "float64")
+        cycle = keras.ops.floor(1 + step / self.total)
+        x = 1.0 + step / self.total - cycle
+        scale = keras.ops.where(x <= self.ratio, x / self.ratio, (x - 1) / (self.ratio - 1))
+        if self.mode == "triangular":
+            height = 1.0
+        elif self.mode == "triangular2":
+            height = 1 / 2.0 ** (cycle - 1)
+        else:
+            height = self.gamma ** step
+        return self.base_lr + (self.max_lr - self.base_lr) * scale * height
+'''
+
+
+def _keras_cyclic(params: dict, steps: int) -> _KerasForm:
+    up = int(params["step_size_up"])
+    down = up if params.get("step_size_down") is None else int(params["step_size_down"])
+    return _KerasForm(
+        f"Cyclic(base_lr={_num(params['base_lr'])}, max_lr={_num(params['max_lr'])}, "
+        f"step_size_up={up}, step_size_down={down}, "
+        f"mode={params['mode']!r}, gamma={_num(params['gamma'])})",
+        classes=(_KERAS_CYCLIC,),
+    )
+
+
+def _torch_cyclic(params: dict, steps: int) -> _TorchForm:
+    down = "None" if params.get("step_size_down") is None else str(int(params["step_size_down"]))
+    return _TorchForm(
+        f"{TORCH_SCHED}.CyclicLR(\n    optimizer,\n    base_lr={_num(params['base_lr'])},\n"
+        f"    max_lr={_num(params['max_lr'])},\n"
+        f"    step_size_up={int(params['step_size_up'])},\n    step_size_down={down},\n"
+        f"    mode={params['mode']!r},\n    gamma={_num(params['gamma'])},\n    cycle_momentum=False,\n)"
+    )
+
+
+def _keras_reduce_on_plateau(params: dict, steps: int) -> _KerasForm:
+    note = ""
+    if params["threshold_mode"] == "rel":
+        note = (
+            "# PyTorch's threshold_mode='rel' counts an improvement below best*(1 - threshold);\n"
+            "# Keras' min_delta is absolute (below best - min_delta).\n"
+        )
+    return _KerasForm(
+        _num(params["lr"]),
+        callback=(
+            "keras.callbacks.ReduceLROnPlateau(\n    monitor='loss',\n    mode='min',\n"
+            f"    factor={_num(params['factor'])},\n"
+            f"    patience={int(params['patience']) + 1},"
+            "  # Keras reduces at wait >= patience, PyTorch at > patience\n"
+            f"    min_delta={_num(params['threshold'])},\n    cooldown={int(params['cooldown'])},\n"
+            f"    min_lr={_num(params['min_lr'])},\n)"
+        ),
+        note=note,
+    )
+
+
+def _torch_reduce_on_plateau(params: dict, steps: int) -> _TorchForm:
+    return _TorchForm(
+        f"{TORCH_SCHED}.ReduceLROnPlateau(\n    optimizer,\n    mode='min',\n"
+        f"    factor={_num(params['factor'])},\n"
+        f"    patience={int(params['patience'])},\n    threshold={_num(params['threshold'])},\n"
+        f"    threshold_mode={params['threshold_mode']!r},\n    cooldown={int(params['cooldown'])},\n"
+        f"    min_lr={_num(params['min_lr'])},\n)",
+        step_call="scheduler.step(loss_before)  # the loss of the parameters this update started from",
+    )
+
+
+_KERAS_RATE_TABLE = '''
+
+class RateTable(keras.optimizers.schedules.LearningRateSchedule):
+    """The schedule's rate at each update, as Learning-Rate Explorer computed
+    it; the last rate is held after the table ends."""
+
+    def __init__(self, rates):
+        self.rates = keras.ops.convert_to_tensor(rates, dtype="float64")
+
+    def __call__(self, step):
+        last = keras.ops.shape(self.rates)[0] - 1
+        return keras.ops.take(self.rates, keras.ops.minimum(keras.ops.cast(step, "int32"), last))
+'''
+
+
+def _keras_rate_table(params: dict, steps: int) -> _KerasForm:
+    return _KerasForm(f"RateTable({_floats(params['rates'])})", classes=(_KERAS_RATE_TABLE,))
+
+
+def _torch_rate_table(params: dict, steps: int) -> _TorchForm:
+    rates = params["rates"]
+    base = float(rates[0]) if rates[0] != 0 else 1.0
+    return _TorchForm(
+        f"{TORCH_SCHED}.LambdaLR(optimizer, lr_lambda=factor)",
+        helpers=(
+            f"\n\nRATES = {_floats(rates)}  # the schedule's rate at each update, as computed by lrcore\n\n\n"
+            "def factor(step):\n"
+            f"    return RATES[min(step, len(RATES) - 1)] / {_num(base)}\n"
+        ),
+        lr=base,
+    )
+
+
+#: Any schedule without a template of its own: its rate at each update.
+_RATE_TABLE = _ScheduleTemplate(_keras_rate_table, _torch_rate_table, from_rates=True)
+
+#: Each schedule's Keras and PyTorch forms, keyed by its ``.name``.
+_SCHEDULES: dict[str, _ScheduleTemplate] = {
+    "constant": _ScheduleTemplate(_keras_constant, _torch_constant),
+    "step_decay": _ScheduleTemplate(_keras_step_decay, _torch_step_decay),
+    "multistep_decay": _ScheduleTemplate(_keras_multistep_decay, _torch_multistep_decay),
+    "exponential_decay": _ScheduleTemplate(_keras_exponential_decay, _torch_exponential_decay),
+    "inverse_time_decay": _ScheduleTemplate(_keras_inverse_time_decay, _torch_inverse_time_decay),
+    "polynomial_decay": _ScheduleTemplate(_keras_polynomial_decay, _torch_polynomial_decay),
+    "cosine_decay": _ScheduleTemplate(_keras_cosine_decay, _torch_cosine_decay),
+    "cosine_restarts": _ScheduleTemplate(_keras_cosine_restarts, _torch_cosine_restarts),
+    "linear_warmup": _ScheduleTemplate(_keras_linear_warmup, _torch_linear_warmup),
+    "one_cycle": _ScheduleTemplate(_keras_one_cycle, _torch_one_cycle),
+    "cyclic": _ScheduleTemplate(_keras_cyclic, _torch_cyclic),
+    "reduce_on_plateau": _ScheduleTemplate(_keras_reduce_on_plateau, _torch_reduce_on_plateau),
+    # a join of schedules, and the pieces linear_warmup and one_cycle are joined from
+    "join": _RATE_TABLE,
+    "_linear_ramp": _RATE_TABLE,
+    "_anneal": _RATE_TABLE,
 }
 
 
-def _torch_optimizer(name: str, params: dict, lr: float) -> str:
-    if name == "sgd":
-        return (
-            f"torch.optim.SGD(model.parameters(), lr={_num(lr)}, "
-            f"momentum={_num(params['momentum'])}, nesterov={bool(params['nesterov'])})"
+def _template_of(schedule, steps: int) -> tuple[_ScheduleTemplate, dict]:
+    """The schedule's template and the params its two forms read."""
+    template = _SCHEDULES.get(getattr(schedule, "name", None), _RATE_TABLE)
+    if template.from_rates:
+        return template, {"rates": [float(schedule(int(t))) for t in range(steps)]}
+    return template, dict(getattr(schedule, "params", {}))
+
+
+def _torch_form(schedule, steps: int) -> _TorchForm:
+    """``schedule`` (a schedule or one rate) in the PyTorch script."""
+    if not callable(schedule):
+        return _TorchForm(step_call="", lr=float(schedule))
+    template, params = _template_of(schedule, steps)
+    form = template.torch(params, steps)
+    if form.lr is None:
+        form = replace(form, lr=float(np.asarray(schedule(0), dtype=np.float64)))
+    return form
+
+
+def _keras_form(schedule, steps: int) -> _KerasForm:
+    """``schedule`` (a schedule or one rate) in the Keras script."""
+    if not callable(schedule):
+        return _KerasForm(_num(schedule))
+    template, params = _template_of(schedule, steps)
+    return template.keras(params, steps)
+
+
+@dataclass(frozen=True)
+class _OptimizerTemplate:
+    """One optimizer in both frameworks: ``keras(params, rate)`` gives the
+    constructor (``rate`` is the script's expression for the learning rate)
+    and a comment on how Keras' rule differs from PyTorch's;
+    ``torch(params, lr)`` gives the constructor at base rate ``lr``."""
+
+    keras: Callable[[dict, str], tuple[str, str]]
+    torch: Callable[[dict, float], str]
+
+
+def _keras_sgd(params: dict, rate: str) -> tuple[str, str]:
+    note = ""
+    if params["momentum"]:
+        note = (
+            "# Keras keeps the rate inside its velocity (v = momentum*v - lr*g; w += v);\n"
+            "# with a constant rate this equals PyTorch's rule, with a schedule it is close.\n"
         )
-    if name == "adagrad":
-        return f"torch.optim.Adagrad(model.parameters(), lr={_num(lr)}, eps={_num(params['eps'])})"
-    if name == "rmsprop":
-        return (
-            f"torch.optim.RMSprop(model.parameters(), lr={_num(lr)}, "
-            f"alpha={_num(params['alpha'])}, eps={_num(params['eps'])})"
-        )
+    return (
+        (
+            f"keras.optimizers.SGD(learning_rate={rate}, momentum={_num(params['momentum'])}, "
+            f"nesterov={bool(params['nesterov'])})"
+        ),
+        note,
+    )
+
+
+def _torch_sgd(params: dict, lr: float) -> str:
+    return (
+        f"torch.optim.SGD(model.parameters(), lr={_num(lr)}, "
+        f"momentum={_num(params['momentum'])}, nesterov={bool(params['nesterov'])})"
+    )
+
+
+def _keras_adagrad(params: dict, rate: str) -> tuple[str, str]:
+    return (
+        (
+            f"keras.optimizers.Adagrad(learning_rate={rate}, initial_accumulator_value=0.0, "
+            f"epsilon={_num(params['eps'])})"
+        ),
+        "# Keras adds epsilon inside the square root: g / sqrt(sum + eps).\n",
+    )
+
+
+def _torch_adagrad(params: dict, lr: float) -> str:
+    return f"torch.optim.Adagrad(model.parameters(), lr={_num(lr)}, eps={_num(params['eps'])})"
+
+
+def _keras_rmsprop(params: dict, rate: str) -> tuple[str, str]:
+    return (
+        (
+            f"keras.optimizers.RMSprop(learning_rate={rate}, rho={_num(params['alpha'])}, "
+            f"momentum=0.0, epsilon={_num(params['eps'])}, centered=False)"
+        ),
+        "# Keras adds epsilon inside the square root: g / sqrt(avg + eps).\n",
+    )
+
+
+def _torch_rmsprop(params: dict, lr: float) -> str:
+    return (
+        f"torch.optim.RMSprop(model.parameters(), lr={_num(lr)}, "
+        f"alpha={_num(params['alpha'])}, eps={_num(params['eps'])})"
+    )
+
+
+def _keras_adam(params: dict, rate: str) -> tuple[str, str]:
+    return (
+        (
+            f"keras.optimizers.Adam(learning_rate={rate}, beta_1={_num(params['beta1'])}, "
+            f"beta_2={_num(params['beta2'])}, epsilon={_num(params['eps'])})"
+        ),
+        "# Keras' epsilon is added after the bias correction ('epsilon hat').\n",
+    )
+
+
+def _torch_adam(params: dict, lr: float) -> str:
     return (
         f"torch.optim.Adam(model.parameters(), lr={_num(lr)}, "
         f"betas=({_num(params['beta1'])}, {_num(params['beta2'])}), eps={_num(params['eps'])})"
     )
 
 
-class _TorchSchedule:
-    """How the PyTorch script sets up and steps one schedule."""
-
-    def __init__(self, schedule, steps: int):
-        self.helpers = ""  # functions the script defines before training
-        self.step_call = "scheduler.step()"
-        self.note = ""
-        if not callable(schedule):
-            self.lr, self.setup, self.step_call = float(schedule), "", ""
-            return
-        self.lr = _initial_rate(schedule, steps)  # the optimizer's base rate; _setup may change it
-        self.setup = self._setup(schedule, steps)
-
-    def _setup(self, s, steps: int) -> str:
-        name, p = getattr(s, "name", None), dict(getattr(s, "params", {}))
-        S = "torch.optim.lr_scheduler"
-        if name == "constant":
-            self.step_call = ""
-            return ""
-        if name == "step_decay":
-            return f"{S}.StepLR(optimizer, step_size={int(p['step_size'])}, gamma={_num(p['gamma'])})"
-        if name == "multistep_decay":
-            milestones = ", ".join(str(int(m)) for m in p["milestones"])
-            return f"{S}.MultiStepLR(optimizer, milestones=[{milestones}], gamma={_num(p['gamma'])})"
-        if name == "exponential_decay":
-            if p.get("staircase"):
-                return f"{S}.StepLR(optimizer, step_size={int(p['decay_steps'])}, gamma={_num(p['decay_rate'])})"
-            self.note = "# Keras' ExponentialDecay lr*rate**(step/decay_steps) is PyTorch's\n# ExponentialLR with gamma = rate**(1/decay_steps).\n"
-            return f"{S}.ExponentialLR(optimizer, gamma={_num(p['decay_rate'])} ** (1 / {int(p['decay_steps'])}))"
-        if name == "cosine_decay" and steps <= int(p["decay_steps"]) + 1:
-            return (
-                f"{S}.CosineAnnealingLR(optimizer, T_max={int(p['decay_steps'])}, "
-                f"eta_min={_num(p['alpha'])} * {_num(p['lr'])})"
-            )
-        if (
-            name == "cosine_restarts"
-            and float(p["m_mul"]) == 1.0
-            and float(p["t_mul"]) >= 1.0
-            and float(p["t_mul"]).is_integer()
-        ):
-            return (
-                f"{S}.CosineAnnealingWarmRestarts(optimizer, T_0={int(p['first_decay_steps'])}, "
-                f"T_mult={int(p['t_mul'])}, eta_min={_num(p['alpha'])} * {_num(p['lr'])})"
-            )
-        if name == "linear_warmup":
-            inner = _TorchSchedule(p["schedule"], max(steps - int(p["warmup_steps"]), 1))
-            self.helpers, self.note = inner.helpers, inner.note
-            self.lr = inner.lr  # LinearLR scales the inner schedule's base rate
-            warmup = (
-                f"{S}.LinearLR(optimizer, start_factor={_num(p['start_factor'])}, "
-                f"end_factor=1.0, total_iters={int(p['warmup_steps'])})"
-            )
-            if not inner.setup:
-                return warmup
-            if inner.step_call != "scheduler.step()":
-                raise ValueError("linear_warmup of a reactive or one-cycle schedule cannot be exported")
-            return (
-                f"{S}.SequentialLR(\n    optimizer,\n    schedulers=[\n        {warmup},\n"
-                f"        {inner.setup},\n    ],\n    milestones=[{int(p['warmup_steps'])}],\n)"
-            )
-        if name == "one_cycle":
-            total = int(p["total_steps"])
-            if steps > total:
-                self.step_call = f"if step + 1 < {total}:  # OneCycleLR ends at total_steps; hold its last rate\n        scheduler.step()"
-            return (
-                f"{S}.OneCycleLR(\n    optimizer,\n    max_lr={_num(p['max_lr'])},\n    total_steps={total},\n"
-                f"    pct_start={_num(p['pct_start'])},\n    anneal_strategy={p['anneal']!r},\n"
-                f"    cycle_momentum=False,\n    div_factor={_num(p['div_factor'])},\n"
-                f"    final_div_factor={_num(p['final_div_factor'])},\n    three_phase={bool(p['three_phase'])},\n)"
-            )
-        if name == "cyclic":
-            down = "None" if p.get("step_size_down") is None else str(int(p["step_size_down"]))
-            return (
-                f"{S}.CyclicLR(\n    optimizer,\n    base_lr={_num(p['base_lr'])},\n    max_lr={_num(p['max_lr'])},\n"
-                f"    step_size_up={int(p['step_size_up'])},\n    step_size_down={down},\n"
-                f"    mode={p['mode']!r},\n    gamma={_num(p['gamma'])},\n    cycle_momentum=False,\n)"
-            )
-        if name == "reduce_on_plateau":
-            self.step_call = "scheduler.step(loss_before)  # the loss of the parameters this update started from"
-            return (
-                f"{S}.ReduceLROnPlateau(\n    optimizer,\n    mode='min',\n    factor={_num(p['factor'])},\n"
-                f"    patience={int(p['patience'])},\n    threshold={_num(p['threshold'])},\n"
-                f"    threshold_mode={p['threshold_mode']!r},\n    cooldown={int(p['cooldown'])},\n"
-                f"    min_lr={_num(p['min_lr'])},\n)"
-            )
-        # No built-in: our formula through LambdaLR (rate = lr * factor(step)).
-        self.helpers, self.lr = _torch_formula(name, p, s, steps)
-        return f"{S}.LambdaLR(optimizer, lr_lambda=factor)"
+#: Each optimizer's Keras and PyTorch constructors, keyed by its ``.name``
+#: (``lrcore.optimizers``' "momentum" and "nesterov" are ``sgd`` optimizers).
+_OPTIMIZERS: dict[str, _OptimizerTemplate] = {
+    "sgd": _OptimizerTemplate(keras=_keras_sgd, torch=_torch_sgd),
+    "adagrad": _OptimizerTemplate(keras=_keras_adagrad, torch=_torch_adagrad),
+    "rmsprop": _OptimizerTemplate(keras=_keras_rmsprop, torch=_torch_rmsprop),
+    "adam": _OptimizerTemplate(keras=_keras_adam, torch=_torch_adam),
+}
 
 
-def _torch_formula(name: str, p: dict, schedule, steps: int) -> tuple[str, float]:
-    """A Python function ``factor(step)`` with our formula divided by a base
-    rate, for ``LambdaLR``, and that base rate (the optimizer's ``lr``)."""
-    if name == "inverse_time_decay":
-        t = "math.floor(step / {d})" if p.get("staircase") else "step / {d}"
-        t = t.format(d=int(p["decay_steps"]))
-        body = f"return 1.0 / (1.0 + {_num(p['decay_rate'])} * {t})"
-        doc = "Keras InverseTimeDecay: lr / (1 + decay_rate * step / decay_steps)."
-    elif name == "polynomial_decay":
-        d = int(p["decay_steps"])
-        body = (
-            f"done = min(step, {d}) / {d}\n"
-            f"    rate = ({_num(p['lr'])} - {_num(p['end_lr'])}) * (1 - done) ** {_num(p['power'])}"
-            f" + {_num(p['end_lr'])}\n"
-            f"    return rate / {_num(p['lr'])}"
-        )
-        doc = "Keras PolynomialDecay: (lr - end_lr) * (1 - min(step, decay_steps)/decay_steps)**power + end_lr."
-    elif name == "cosine_decay":
-        d = int(p["decay_steps"])
-        body = (
-            f"cosine = 0.5 * (1 + math.cos(math.pi * min(step, {d}) / {d}))\n"
-            f"    return (1 - {_num(p['alpha'])}) * cosine + {_num(p['alpha'])}"
-        )
-        doc = "Keras CosineDecay: holds alpha*lr after decay_steps (CosineAnnealingLR would rise again)."
-    elif name == "cosine_restarts":
-        f, t_mul, m_mul, alpha = (int(p["first_decay_steps"]), float(p["t_mul"]), float(p["m_mul"]), float(p["alpha"]))
-        if t_mul == 1.0:
-            restart = "i = math.floor(done)\n    done -= i"
-        else:
-            restart = (
-                f"i = math.floor(math.log(1 - done * (1 - {_num(t_mul)})) / math.log({_num(t_mul)}))\n"
-                f"    done = (done - (1 - {_num(t_mul)} ** i) / (1 - {_num(t_mul)})) / {_num(t_mul)} ** i"
-            )
-        body = (
-            f"done = step / {f}\n    {restart}\n"
-            f"    cosine = {_num(m_mul)} ** i * 0.5 * (1 + math.cos(math.pi * done))\n"
-            f"    return (1 - {_num(alpha)}) * cosine + {_num(alpha)}"
-        )
-        doc = "Keras CosineDecayRestarts: cosine periods growing by t_mul, peaks shrinking by m_mul."
-    else:
-        # Any other schedule (a join of schedules, a function): its rates, as lrcore computed them.
-        rates = np.asarray([float(schedule(int(t))) for t in range(steps)], dtype=np.float64)
-        base = float(rates[0]) if rates[0] != 0 else 1.0
-        return (
-            f"\n\nRATES = {_floats(rates)}  # the schedule's rate at each update, as computed by lrcore\n\n\n"
-            "def factor(step):\n"
-            f"    return RATES[min(step, len(RATES) - 1)] / {_num(base)}\n"
-        ), base
-    return f"\n\ndef factor(step):\n    \"\"\"{doc}\"\"\"\n    {body}\n", float(p["lr"])
+@dataclass(frozen=True)
+class _LossTemplate:
+    """One loss in both frameworks: its constructor, ``{param}`` standing for
+    each of the loss's params."""
+
+    keras: str
+    torch: str
+
+
+#: Each loss's Keras and PyTorch classes, keyed by its ``.name``.
+_LOSSES: dict[str, _LossTemplate] = {
+    "mse": _LossTemplate(keras="keras.losses.MeanSquaredError()", torch="torch.nn.MSELoss()"),
+    "mae": _LossTemplate(keras="keras.losses.MeanAbsoluteError()", torch="torch.nn.L1Loss()"),
+    "huber": _LossTemplate(keras="keras.losses.Huber(delta={delta})", torch="torch.nn.HuberLoss(delta={delta})"),
+}
+
+
+def _loss_code(template: str, loss_fn) -> str:
+    return template.format(**{key: _num(value) for key, value in loss_fn.params.items()})
+
+
+# --- PyTorch -------------------------------------------------------------------------
 
 
 def pytorch_script(
@@ -337,8 +767,8 @@ def pytorch_script(
     steps, (w0, b0), batch, seed = _check(data, lr, steps, start, batch_size, seed)
     loss_fn = _losses.get(loss)
     opt_name, opt_params = _optimizer_of(optimizer)
-    schedule = _TorchSchedule(lr, steps)
-    loss_code = _TORCH_LOSS[loss_fn.name].format(**{k: _num(v) for k, v in loss_fn.params.items()})
+    schedule = _torch_form(lr, steps)
+    loss_code = _loss_code(_LOSSES[loss_fn.name].torch, loss_fn)
     scheduler = f"scheduler = {schedule.setup}\n" if schedule.setup else ""
     step_call = f"    {schedule.step_call}\n" if schedule.step_call else ""
     needs_math = "math." in schedule.helpers
@@ -364,7 +794,7 @@ def pytorch_script(
         f"    model.weight.fill_({_num(w0)})  # w at the start\n"
         f"    model.bias.fill_({_num(b0)})  # b at the start\n"
         f"loss_fn = {loss_code}\n"
-        f"optimizer = {_torch_optimizer(opt_name, opt_params, schedule.lr)}\n"
+        f"optimizer = {_OPTIMIZERS[opt_name].torch(opt_params, schedule.lr)}\n"
         + schedule.note
         + scheduler
         + (f"batch_order = batches(len(x), {batch}, seed={seed})\n" if batch else "")
@@ -389,242 +819,6 @@ def pytorch_script(
 
 
 # --- Keras -----------------------------------------------------------------------------
-
-_KERAS_LOSS = {
-    "mse": "keras.losses.MeanSquaredError()",
-    "mae": "keras.losses.MeanAbsoluteError()",
-    "huber": "keras.losses.Huber(delta={delta})",
-}
-
-
-def _keras_optimizer(name: str, params: dict, rate: str) -> tuple[str, str]:
-    """(constructor, comment on how Keras' rule differs from PyTorch's)."""
-    if name == "sgd":
-        note = ""
-        if params["momentum"]:
-            note = (
-                "# Keras keeps the rate inside its velocity (v = momentum*v - lr*g; w += v);\n"
-                "# with a constant rate this equals PyTorch's rule, with a schedule it is close.\n"
-            )
-        return (
-            f"keras.optimizers.SGD(learning_rate={rate}, momentum={_num(params['momentum'])}, "
-            f"nesterov={bool(params['nesterov'])})",
-            note,
-        )
-    if name == "adagrad":
-        return (
-            f"keras.optimizers.Adagrad(learning_rate={rate}, initial_accumulator_value=0.0, "
-            f"epsilon={_num(params['eps'])})",
-            "# Keras adds epsilon inside the square root: g / sqrt(sum + eps).\n",
-        )
-    if name == "rmsprop":
-        return (
-            f"keras.optimizers.RMSprop(learning_rate={rate}, rho={_num(params['alpha'])}, "
-            f"momentum=0.0, epsilon={_num(params['eps'])}, centered=False)",
-            "# Keras adds epsilon inside the square root: g / sqrt(avg + eps).\n",
-        )
-    return (
-        f"keras.optimizers.Adam(learning_rate={rate}, beta_1={_num(params['beta1'])}, "
-        f"beta_2={_num(params['beta2'])}, epsilon={_num(params['eps'])})",
-        "# Keras' epsilon is added after the bias correction ('epsilon hat').\n",
-    )
-
-
-_KERAS_CLASSES = {
-    "linear_warmup": '''
-
-class LinearWarmup(keras.optimizers.schedules.LearningRateSchedule):
-    """PyTorch's LinearLR then the schedule: for step < warmup_steps,
-    schedule(0) * (start_factor + (1 - start_factor) * step / warmup_steps),
-    then schedule(step - warmup_steps)."""
-
-    def __init__(self, schedule, warmup_steps, start_factor):
-        self.schedule = schedule if callable(schedule) else (lambda step: schedule)
-        self.warmup_steps = warmup_steps
-        self.start_factor = start_factor
-
-    def __call__(self, step):
-        step = keras.ops.cast(step, "float64")
-        first = self.schedule(keras.ops.cast(0, "float64"))
-        ramp = first * (self.start_factor + (1 - self.start_factor) * step / self.warmup_steps)
-        after = self.schedule(keras.ops.maximum(step - self.warmup_steps, 0))
-        return keras.ops.where(step < self.warmup_steps, ramp, after)
-''',
-    "one_cycle": '''
-
-class OneCycle(keras.optimizers.schedules.LearningRateSchedule):
-    """PyTorch's OneCycleLR: from max_lr/div_factor up to max_lr over the first
-    pct_start of total_steps, then down to max_lr/div_factor/final_div_factor
-    (three_phase: up, back down to the start, then to the minimum)."""
-
-    def __init__(self, max_lr, total_steps, pct_start, div_factor, final_div_factor, anneal, three_phase):
-        self.max_lr = max_lr
-        self.initial = max_lr / div_factor
-        self.minimum = self.initial / final_div_factor
-        if three_phase:
-            ends = [pct_start * total_steps - 1, 2 * pct_start * total_steps - 2, total_steps - 1]
-            levels = [self.initial, max_lr, self.initial, self.minimum]
-        else:
-            ends = [pct_start * total_steps - 1, total_steps - 1]
-            levels = [self.initial, max_lr, self.minimum]
-        self.ends, self.levels, self.anneal = ends, levels, anneal
-
-    def _anneal(self, start, end, pct):
-        if self.anneal == "cos":
-            return end + (start - end) / 2 * (1 + keras.ops.cos(math.pi * pct))
-        return (end - start) * pct + start
-
-    def __call__(self, step):
-        step = keras.ops.minimum(keras.ops.cast(step, "float64"), self.ends[-1])
-        begin = 0.0
-        rate = self._anneal(self.levels[-2], self.levels[-1], (step - self.ends[-2]) / (self.ends[-1] - self.ends[-2]))
-        for i in reversed(range(len(self.ends) - 1)):
-            begin = 0.0 if i == 0 else self.ends[i - 1]
-            phase = self._anneal(self.levels[i], self.levels[i + 1], (step - begin) / (self.ends[i] - begin))
-            rate = keras.ops.where(step <= self.ends[i], phase, rate)
-        return rate
-''',
-    "cyclic": '''
-
-class Cyclic(keras.optimizers.schedules.LearningRateSchedule):
-    """PyTorch's CyclicLR: triangular waves between base_lr and max_lr, up in
-    step_size_up steps and down in step_size_down; 'triangular2' halves the
-    height every cycle, 'exp_range' scales it by gamma**step."""
-
-    def __init__(self, base_lr, max_lr, step_size_up, step_size_down, mode, gamma):
-        self.base_lr, self.max_lr, self.mode, self.gamma = base_lr, max_lr, mode, gamma
-        self.total = step_size_up + step_size_down
-        self.ratio = step_size_up / self.total
-
-    def __call__(self, step):
-        step = keras.ops.cast(step, "float64")
-        cycle = keras.ops.floor(1 + step / self.total)
-        x = 1.0 + step / self.total - cycle
-        scale = keras.ops.where(x <= self.ratio, x / self.ratio, (x - 1) / (self.ratio - 1))
-        if self.mode == "triangular":
-            height = 1.0
-        elif self.mode == "triangular2":
-            height = 1 / 2.0 ** (cycle - 1)
-        else:
-            height = self.gamma ** step
-        return self.base_lr + (self.max_lr - self.base_lr) * scale * height
-''',
-    "table": '''
-
-class RateTable(keras.optimizers.schedules.LearningRateSchedule):
-    """The schedule's rate at each update, as Learning-Rate Explorer computed
-    it; the last rate is held after the table ends."""
-
-    def __init__(self, rates):
-        self.rates = keras.ops.convert_to_tensor(rates, dtype="float64")
-
-    def __call__(self, step):
-        last = keras.ops.shape(self.rates)[0] - 1
-        return keras.ops.take(self.rates, keras.ops.minimum(keras.ops.cast(step, "int32"), last))
-''',
-}
-
-
-class _KerasSchedule:
-    """How the Keras script expresses one schedule."""
-
-    def __init__(self, schedule, steps: int):
-        self.classes: list[str] = []  # custom LearningRateSchedule classes the script defines
-        self.callback = ""
-        self.note = ""
-        if not callable(schedule):
-            self.expr = _num(schedule)
-            return
-        self.expr = self._expr(schedule, steps)
-
-    def _expr(self, s, steps: int) -> str:
-        name, p = getattr(s, "name", None), dict(getattr(s, "params", {}))
-        K = "keras.optimizers.schedules"
-        if name == "constant":
-            return _num(p["lr"])
-        if name == "step_decay":
-            self.note = "# PyTorch's StepLR is Keras' ExponentialDecay with staircase=True.\n"
-            return (
-                f"{K}.ExponentialDecay(initial_learning_rate={_num(p['lr'])}, decay_steps={int(p['step_size'])}, "
-                f"decay_rate={_num(p['gamma'])}, staircase=True)"
-            )
-        if name == "multistep_decay":
-            milestones = [int(m) for m in p["milestones"]]
-            values = [float(p["lr"]) * float(p["gamma"]) ** i for i in range(len(milestones) + 1)]
-            self.note = "# Keras' boundaries are inclusive: the rate changes after step m - 1.\n"
-            return (
-                f"{K}.PiecewiseConstantDecay(boundaries=[{', '.join(str(m - 1) for m in milestones)}], "
-                f"values=[{', '.join(_num(v) for v in values)}])"
-            )
-        if name == "exponential_decay":
-            return (
-                f"{K}.ExponentialDecay(initial_learning_rate={_num(p['lr'])}, decay_steps={int(p['decay_steps'])}, "
-                f"decay_rate={_num(p['decay_rate'])}, staircase={bool(p['staircase'])})"
-            )
-        if name == "inverse_time_decay":
-            return (
-                f"{K}.InverseTimeDecay(initial_learning_rate={_num(p['lr'])}, decay_steps={int(p['decay_steps'])}, "
-                f"decay_rate={_num(p['decay_rate'])}, staircase={bool(p['staircase'])})"
-            )
-        if name == "polynomial_decay":
-            return (
-                f"{K}.PolynomialDecay(initial_learning_rate={_num(p['lr'])}, decay_steps={int(p['decay_steps'])}, "
-                f"end_learning_rate={_num(p['end_lr'])}, power={_num(p['power'])}, cycle=False)"
-            )
-        if name == "cosine_decay":
-            return (
-                f"{K}.CosineDecay(initial_learning_rate={_num(p['lr'])}, decay_steps={int(p['decay_steps'])}, "
-                f"alpha={_num(p['alpha'])})"
-            )
-        if name == "cosine_restarts":
-            return (
-                f"{K}.CosineDecayRestarts(initial_learning_rate={_num(p['lr'])}, "
-                f"first_decay_steps={int(p['first_decay_steps'])}, t_mul={_num(p['t_mul'])}, "
-                f"m_mul={_num(p['m_mul'])}, alpha={_num(p['alpha'])})"
-            )
-        if name == "linear_warmup":
-            inner = _KerasSchedule(p["schedule"], max(steps - int(p["warmup_steps"]), 1))
-            if inner.callback:
-                raise ValueError("linear_warmup of a reactive schedule cannot be exported")
-            self.classes += inner.classes + ["linear_warmup"]
-            self.note = inner.note
-            return (
-                f"LinearWarmup({inner.expr}, warmup_steps={int(p['warmup_steps'])}, "
-                f"start_factor={_num(p['start_factor'])})"
-            )
-        if name == "one_cycle":
-            self.classes.append("one_cycle")
-            return (
-                f"OneCycle(max_lr={_num(p['max_lr'])}, total_steps={int(p['total_steps'])}, "
-                f"pct_start={_num(p['pct_start'])}, div_factor={_num(p['div_factor'])}, "
-                f"final_div_factor={_num(p['final_div_factor'])}, anneal={p['anneal']!r}, "
-                f"three_phase={bool(p['three_phase'])})"
-            )
-        if name == "cyclic":
-            self.classes.append("cyclic")
-            down = int(p["step_size_up"]) if p.get("step_size_down") is None else int(p["step_size_down"])
-            return (
-                f"Cyclic(base_lr={_num(p['base_lr'])}, max_lr={_num(p['max_lr'])}, "
-                f"step_size_up={int(p['step_size_up'])}, step_size_down={down}, "
-                f"mode={p['mode']!r}, gamma={_num(p['gamma'])})"
-            )
-        if name == "reduce_on_plateau":
-            patience = int(p["patience"]) + 1
-            self.callback = (
-                "keras.callbacks.ReduceLROnPlateau(\n    monitor='loss',\n    mode='min',\n"
-                f"    factor={_num(p['factor'])},\n    patience={patience},  # Keras reduces at wait >= patience, PyTorch at > patience\n"
-                f"    min_delta={_num(p['threshold'])},\n    cooldown={int(p['cooldown'])},\n"
-                f"    min_lr={_num(p['min_lr'])},\n)"
-            )
-            if p["threshold_mode"] == "rel":
-                self.note = (
-                    "# PyTorch's threshold_mode='rel' counts an improvement below best*(1 - threshold);\n"
-                    "# Keras' min_delta is absolute (below best - min_delta).\n"
-                )
-            return _num(p["lr"])
-        self.classes.append("table")
-        rates = [float(s(int(t))) for t in range(steps)]
-        return f"RateTable({_floats(rates)})"
 
 
 def keras_script(
@@ -656,10 +850,10 @@ def keras_script(
     steps, (w0, b0), batch, seed = _check(data, lr, steps, start, batch_size, seed)
     loss_fn = _losses.get(loss)
     opt_name, opt_params = _optimizer_of(optimizer)
-    schedule = _KerasSchedule(lr, steps)
-    opt_code, opt_note = _keras_optimizer(opt_name, opt_params, "learning_rate")
-    loss_code = _KERAS_LOSS[loss_fn.name].format(**{k: _num(v) for k, v in loss_fn.params.items()})
-    classes = "".join(_KERAS_CLASSES[c] for c in dict.fromkeys(schedule.classes))
+    schedule = _keras_form(lr, steps)
+    opt_code, opt_note = _OPTIMIZERS[opt_name].keras(opt_params, "learning_rate")
+    loss_code = _loss_code(_LOSSES[loss_fn.name].keras, loss_fn)
+    classes = "".join(dict.fromkeys(schedule.classes))
     if batch:
         per_epoch = -(-data.n // batch)
         epochs = -(-steps // per_epoch)
@@ -709,8 +903,8 @@ def keras_script(
 
 def _describe(lr, opt_name, opt_params, loss_fn, steps, batch, n) -> str:
     if callable(lr):
-        p = getattr(lr, "params", {})
-        shown = ", ".join(f"{k}={v}" for k, v in p.items() if k != "schedule")
+        params = getattr(lr, "params", {})
+        shown = ", ".join(f"{k}={v}" for k, v in params.items() if k != "schedule")
         rate = f"{getattr(lr, 'name', 'a schedule')}({shown})"
     else:
         rate = f"learning rate {_num(lr)}"

@@ -4,15 +4,17 @@ arguments, and (where the frameworks are installed) reproduce our runs."""
 import ast
 import importlib.util
 import inspect
+import math
 import os
 import subprocess
 import sys
+from types import SimpleNamespace
 
 import numpy as np
 import pytest
 
 import lrcore
-from lrcore import export, optimizers, schedules
+from lrcore import export, losses, optimizers, schedules
 
 HAVE_TORCH = importlib.util.find_spec("torch") is not None
 HAVE_KERAS = HAVE_TORCH and importlib.util.find_spec("keras") is not None
@@ -135,6 +137,7 @@ def all_schedules(steps=120):
         "cosine_decay_held": schedules.cosine_decay(lr, decay_steps=60, alpha=0.1),
         "cosine_restarts": schedules.cosine_restarts(lr, first_decay_steps=20, t_mul=2.0, m_mul=1.0),
         "cosine_restarts_mmul": schedules.cosine_restarts(lr, 20, t_mul=1.5, m_mul=0.5, alpha=0.01),
+        "cosine_restarts_t1_mmul": schedules.cosine_restarts(lr, 15, t_mul=1.0, m_mul=0.7, alpha=0.2),
         "linear_warmup_cosine": schedules.linear_warmup(schedules.cosine_decay(lr, steps - 10), 10),
         "linear_warmup_step": schedules.linear_warmup(schedules.step_decay(lr, 25, 0.5), 15, 0.1),
         "linear_warmup_constant": schedules.linear_warmup(schedules.constant(lr), 15),
@@ -145,6 +148,7 @@ def all_schedules(steps=120):
         "cyclic_exp_range": schedules.cyclic(0.001, 0.02, step_size_up=10, mode="exp_range", gamma=0.99),
         "reduce_on_plateau": schedules.reduce_on_plateau(0.02, factor=0.5, patience=3, threshold=1e-3),
         "reduce_on_plateau_abs": schedules.reduce_on_plateau(0.02, 0.5, 2, 1e-4, "abs", cooldown=2, min_lr=1e-3),
+        "join": schedules.join([schedules.constant(lr), schedules.step_decay(lr / 2, 10, 0.5)], [40]),
         "a_function": lambda t: 0.01 / (1 + 0.05 * np.asarray(t)),
     }
 
@@ -185,6 +189,138 @@ def test_every_optimizer_and_loss_exports(framework, opt, loss):
     compile(code, f"{framework}.py", "exec")
     for name, keywords in framework_calls(code):
         assert name in DOCUMENTED and keywords <= DOCUMENTED[name], name
+
+
+def test_every_schedule_optimizer_and_loss_of_the_engine_has_an_export_entry():
+    """A schedule, optimizer or loss added to the engine without its Keras and
+    PyTorch forms fails here (a schedule with no closed form is registered
+    as a rate table)."""
+    assert set(schedules._FACTORIES) == set(export._SCHEDULES)
+    assert {optimizers.get(name).name for name in optimizers.NAMES} == set(export._OPTIMIZERS)
+    assert set(losses.NAMES) == set(export._LOSSES)
+    for name in optimizers.NAMES:
+        for script in (export.pytorch_script, export.keras_script):
+            compile(script(DATA, 0.01, steps=3, optimizer=optimizers.get(name)), name, "exec")
+
+
+def script_rates(code, framework_stub):
+    """The rate at each update of a script, from its own definitions:
+    ``framework_stub`` stands in for the framework's classes."""
+    tree = ast.parse(code)
+    keep = [node for node in tree.body if isinstance(node, (ast.ClassDef, ast.FunctionDef)) or (
+        isinstance(node, ast.Assign) and getattr(node.targets[0], "id", None) in ("RATES", "learning_rate"))]
+    namespace = {"math": math, **framework_stub}
+    exec(compile(ast.Module(body=keep, type_ignores=[]), "rates", "exec"), namespace)  # our own script
+    return namespace
+
+
+def keyword_value(code, call_name, keyword):
+    for node in ast.walk(ast.parse(code)):
+        if isinstance(node, ast.Call) and dotted(node.func) == call_name:
+            return {k.arg: ast.literal_eval(k.value) for k in node.keywords}[keyword]
+    raise AssertionError(f"no {call_name} call")
+
+
+class KerasSchedules:
+    """keras.optimizers.schedules as keras.io states each formula, in numpy."""
+
+    class LearningRateSchedule:
+        pass
+
+    class ExponentialDecay:
+        def __init__(self, initial_learning_rate, decay_steps, decay_rate, staircase=False):
+            self.args = initial_learning_rate, decay_steps, decay_rate, staircase
+
+        def __call__(self, step):
+            lr, decay_steps, decay_rate, staircase = self.args
+            p = step / decay_steps
+            return lr * decay_rate ** (np.floor(p) if staircase else p)
+
+    class InverseTimeDecay:
+        def __init__(self, initial_learning_rate, decay_steps, decay_rate, staircase=False):
+            self.args = initial_learning_rate, decay_steps, decay_rate, staircase
+
+        def __call__(self, step):
+            lr, decay_steps, decay_rate, staircase = self.args
+            p = step / decay_steps
+            return lr / (1 + decay_rate * (np.floor(p) if staircase else p))
+
+    class PolynomialDecay:
+        def __init__(self, initial_learning_rate, decay_steps, end_learning_rate, power, cycle):
+            assert cycle is False
+            self.args = initial_learning_rate, decay_steps, end_learning_rate, power
+
+        def __call__(self, step):
+            lr, decay_steps, end_lr, power = self.args
+            return (lr - end_lr) * (1 - min(step, decay_steps) / decay_steps) ** power + end_lr
+
+    class CosineDecay:
+        def __init__(self, initial_learning_rate, decay_steps, alpha):
+            self.args = initial_learning_rate, decay_steps, alpha
+
+        def __call__(self, step):
+            lr, decay_steps, alpha = self.args
+            cosine = 0.5 * (1 + np.cos(np.pi * min(step, decay_steps) / decay_steps))
+            return lr * ((1 - alpha) * cosine + alpha)
+
+    class CosineDecayRestarts:
+        def __init__(self, initial_learning_rate, first_decay_steps, t_mul, m_mul, alpha):
+            self.args = initial_learning_rate, first_decay_steps, t_mul, m_mul, alpha
+
+        def __call__(self, step):
+            lr, first, t_mul, m_mul, alpha = self.args
+            done = step / first
+            if t_mul == 1.0:
+                i = np.floor(done)
+                done -= i
+            else:
+                i = np.floor(np.log(1 - done * (1 - t_mul)) / np.log(t_mul))
+                done = (done - (1 - t_mul**i) / (1 - t_mul)) / t_mul**i
+            cosine = m_mul**i * 0.5 * (1 + np.cos(np.pi * done))
+            return lr * ((1 - alpha) * cosine + alpha)
+
+    class PiecewiseConstantDecay:
+        def __init__(self, boundaries, values):
+            self.boundaries, self.values = boundaries, values
+
+        def __call__(self, step):
+            return self.values[sum(step > b for b in self.boundaries)]  # the rate changes after a boundary
+
+
+KERAS_STUB = {"keras": SimpleNamespace(
+    optimizers=SimpleNamespace(schedules=KerasSchedules),
+    ops=SimpleNamespace(
+        cast=lambda value, dtype: np.asarray(value).astype(dtype), cos=np.cos, floor=np.floor,
+        maximum=np.maximum, minimum=np.minimum, where=np.where, take=np.take, shape=np.shape,
+        convert_to_tensor=lambda value, dtype: np.asarray(value, dtype=dtype),
+    ),
+)}
+
+
+@pytest.mark.parametrize("schedule_name", sorted(set(all_schedules()) - {"reduce_on_plateau", "reduce_on_plateau_abs"}))
+def test_keras_script_rates_are_the_schedule(schedule_name):
+    """The Keras script's learning_rate, its classes run on numpy stand-ins for
+    keras.ops and for Keras' own schedules (their published formulas), gives
+    our rate at every update."""
+    schedule = all_schedules()[schedule_name]
+    code = export.keras_script(DATA, schedule, steps=STEPS)
+    rate = script_rates(code, KERAS_STUB)["learning_rate"]
+    got = [float(rate(np.float64(t)) if callable(rate) else rate) for t in range(STEPS)]
+    np.testing.assert_allclose(got, schedule(np.arange(STEPS)), rtol=1e-12, atol=0)
+
+
+@pytest.mark.parametrize("schedule_name", sorted(all_schedules()))
+def test_pytorch_script_formulas_are_the_schedule(schedule_name):
+    """Where the PyTorch script states a rate itself (LambdaLR's factor, a
+    rate table), the optimizer's lr times the factor is our rate at every update."""
+    schedule = all_schedules()[schedule_name]
+    code = export.pytorch_script(DATA, schedule, steps=STEPS)
+    if "scheduler = torch.optim.lr_scheduler.LambdaLR(" not in code:
+        pytest.skip("a PyTorch scheduler class: checked by name here, by its runs where torch is installed")
+    factor = script_rates(code, {})["factor"]
+    base = keyword_value(code, "torch.optim.SGD", "lr")
+    got = [base * factor(t) for t in range(STEPS)]
+    np.testing.assert_allclose(got, schedule(np.arange(STEPS)), rtol=1e-12, atol=0)
 
 
 def test_scripts_embed_small_data_exactly_and_redraw_large_made_data():
