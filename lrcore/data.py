@@ -238,19 +238,32 @@ def make_data(
     seed = _check_int("seed", seed, low=0)
     outliers = _check_number("outliers", outliers, low=0.0, high=1.0)
 
-    rng = np.random.default_rng(seed)
-    x = rng.uniform(x_min, x_max, size=n)
     with np.errstate(over="raise", invalid="raise"):
         try:
-            y = w * x + b + noise * rng.standard_normal(n)
-            count = int(np.floor(outliers * n + 0.5))
-            if count:
-                scale = abs(w) * (x_max - x_min) / 2 + 5 * noise + 1
-                rows = rng.choice(n, size=count, replace=False)
-                y[rows] += scale * rng.uniform(2.0, 4.0, size=count)
+            x, y = _draw_points(n, w, b, noise, x_min, x_max, seed, outliers)
         except FloatingPointError:
             raise ValueError("w, b, noise and the x range are too large: y overflows") from None
     return Dataset(x, y)
+
+
+def _draw_points(n, w, b, noise, x_min, x_max, seed, outliers):
+    """Points around the line y = w*x + b, as Learning-Rate Explorer draws them.
+
+    x ~ Uniform(x_min, x_max), y = w*x + b + noise*N(0, 1); then
+    floor(outliers*n + 1/2) points, chosen at random, are lifted by
+    scale*Uniform(2, 4), scale = |w|*(x_max - x_min)/2 + 5*noise + 1.
+    Returns x: (n,) and y: (n,). Plain numpy: exported scripts carry this
+    very function, so they draw the same points bit for bit.
+    """
+    rng = np.random.default_rng(seed)
+    x = rng.uniform(x_min, x_max, size=n)
+    y = w * x + b + noise * rng.standard_normal(n)
+    count = int(np.floor(outliers * n + 0.5))
+    if count:
+        scale = abs(w) * (x_max - x_min) / 2 + 5 * noise + 1
+        rows = rng.choice(n, size=count, replace=False)
+        y[rows] += scale * rng.uniform(2.0, 4.0, size=count)
+    return x, y
 
 
 def standardize(data: Dataset) -> Dataset:

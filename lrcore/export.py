@@ -18,6 +18,7 @@ and RMSprop, and shuffles its own mini-batches).
 
 from __future__ import annotations
 
+import inspect
 import math
 from collections.abc import Callable
 from dataclasses import dataclass, replace
@@ -26,7 +27,7 @@ from numbers import Real
 import numpy as np
 
 from . import losses as _losses
-from .data import Dataset
+from .data import Dataset, _draw_points
 from .optimizers import sgd
 
 __all__ = ["EMBED_MAX_POINTS", "keras_script", "pytorch_script"]
@@ -34,7 +35,8 @@ __all__ = ["EMBED_MAX_POINTS", "keras_script", "pytorch_script"]
 #: Datasets up to this many points are written into the script itself.
 EMBED_MAX_POINTS = 2000
 
-_RECIPE_KEYS = ("n", "w", "b", "noise", "x_min", "x_max", "seed", "outliers")
+#: make_data's arguments, which a recipe holds.
+_RECIPE_KEYS = tuple(inspect.signature(_draw_points).parameters)
 
 
 # --- pieces shared by both scripts -------------------------------------------------
@@ -61,23 +63,22 @@ def _floats(values) -> str:
     return "[\n    " + "\n    ".join(lines) + ",\n]"
 
 
+def _recipe_value(key: str, value) -> str:
+    """A recipe's value as make_data passes it on: counts as ints, the rest as floats."""
+    return str(int(value)) if key in ("n", "seed") else _num(value)
+
+
 def _data_block(data: Dataset, recipe: dict | None) -> str:
     """Python lines that set numpy arrays ``x`` and ``y`` to the points."""
     if data.n <= EMBED_MAX_POINTS:
         return f"x = np.array({_floats(data.x)})\ny = np.array({_floats(data.y)})\n"
     if recipe is not None:
-        r = {key: recipe[key] for key in _RECIPE_KEYS}
+        # make_data's own drawing function, so that the script and the app cannot differ
+        args = "".join(f"    {key}={_recipe_value(key, recipe[key])},\n" for key in _RECIPE_KEYS)
         return (
+            "\n" + inspect.getsource(_draw_points) + "\n\n"
             "# The points, drawn exactly as Learning-Rate Explorer draws them.\n"
-            f"rng = np.random.default_rng({int(r['seed'])})\n"
-            f"x = rng.uniform({_num(r['x_min'])}, {_num(r['x_max'])}, size={int(r['n'])})\n"
-            f"y = {_num(r['w'])} * x + {_num(r['b'])} + {_num(r['noise'])} * rng.standard_normal({int(r['n'])})\n"
-            f"outliers = int(np.floor({_num(r['outliers'])} * {int(r['n'])} + 0.5))\n"
-            "if outliers:\n"
-            f"    scale = abs({_num(r['w'])}) * ({_num(r['x_max'])} - {_num(r['x_min'])}) / 2"
-            f" + 5 * {_num(r['noise'])} + 1\n"
-            f"    rows = rng.choice({int(r['n'])}, size=outliers, replace=False)\n"
-            "    y[rows] += scale * rng.uniform(2.0, 4.0, size=outliers)\n"
+            f"x, y = _draw_points(\n{args})\n"
         )
     return (
         f"# {data.n:,} points are too many to write here: download them from the\n"

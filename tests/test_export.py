@@ -323,7 +323,7 @@ def test_pytorch_script_formulas_are_the_schedule(schedule_name):
     np.testing.assert_allclose(got, schedule(np.arange(STEPS)), rtol=1e-12, atol=0)
 
 
-def test_scripts_embed_small_data_exactly_and_redraw_large_made_data():
+def test_scripts_embed_small_data_exactly_and_read_large_uploads_from_csv():
     code = export.pytorch_script(DATA, 0.01, steps=3)
     tree = ast.parse(code)
     values = {}
@@ -333,17 +333,38 @@ def test_scripts_embed_small_data_exactly_and_redraw_large_made_data():
             values[node.targets[0].id] = ast.literal_eval(node.value.args[0])
     np.testing.assert_array_equal(values["x"], DATA.x)
     np.testing.assert_array_equal(values["y"], DATA.y)
-    # a large made dataset is drawn again with the same numpy calls
-    recipe = dict(n=5000, w=-1.5, b=3.0, noise=2.0, x_min=-4.0, x_max=9.0, seed=11, outliers=0.05)
-    big = lrcore.make_data(**recipe)
-    code = export.keras_script(big, 0.01, steps=3, recipe=recipe)
-    data_lines = code.split("x = x.reshape")[0].split("np.random.default_rng", 1)
-    namespace = {"np": np}
-    exec("rng = np.random.default_rng" + data_lines[1], namespace)  # our own generated code
-    np.testing.assert_array_equal(namespace["x"], big.x)
-    np.testing.assert_array_equal(namespace["y"], big.y)
     # a large uploaded dataset is read from data.csv
+    big = lrcore.make_data(n=export.EMBED_MAX_POINTS + 1)
     assert "data.csv" in export.pytorch_script(big, 0.01, steps=3)
+
+
+def data_block(code):
+    """The statements of a script that draw its points (numpy only)."""
+    tree = ast.parse(code)
+    keep = [node for node in tree.body
+            if (isinstance(node, ast.FunctionDef) and node.name == "_draw_points")
+            or (isinstance(node, ast.Assign) and ast.unparse(node.targets[0]).strip("()") == "x, y")]
+    return ast.Module(body=keep, type_ignores=[])
+
+
+@pytest.mark.parametrize("framework", ["pytorch", "keras"])
+@pytest.mark.parametrize("recipe", [
+    dict(n=5000, w=-1.5, b=3.0, noise=2.0, x_min=-4.0, x_max=9.0, seed=11, outliers=0.05),
+    dict(n=export.EMBED_MAX_POINTS + 1, w=2, b=1, noise=0, x_min=0, x_max=10, seed=0, outliers=0),
+    dict(n=3000, w=0.1 + 0.2, b=-1e-7, noise=0.3, x_min=1000.0, x_max=1010.0, seed=2**40, outliers=1.0),
+])
+def test_scripts_redraw_large_made_data_with_make_datas_own_function(framework, recipe):
+    """A large made dataset is drawn again by the script, with the very
+    function make_data draws with (its source), bit for bit."""
+    made = lrcore.make_data(**recipe)
+    code = getattr(export, f"{framework}_script")(made, 0.01, steps=3, recipe=recipe)
+    assert inspect.getsource(lrcore.data._draw_points) in code
+    namespace = {}
+    exec("import numpy as np", namespace)
+    exec(compile(data_block(code), "data", "exec"), namespace)  # our own generated code, numpy only
+    assert set(namespace) == {"__builtins__", "np", "_draw_points", "x", "y"}
+    np.testing.assert_array_equal(namespace["x"], made.x)
+    np.testing.assert_array_equal(namespace["y"], made.y)
 
 
 def test_bad_arguments_raise_value_error():
