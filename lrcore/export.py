@@ -20,12 +20,12 @@ from __future__ import annotations
 
 import inspect
 import math
-from collections.abc import Callable
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, replace
-from numbers import Real
 
 import numpy as np
 
+from . import _checks
 from . import losses as _losses
 from .data import Dataset, _draw_points
 from .optimizers import sgd
@@ -63,18 +63,15 @@ def _floats(values) -> str:
     return "[\n    " + "\n    ".join(lines) + ",\n]"
 
 
-def _recipe_value(key: str, value) -> str:
-    """A recipe's value as make_data passes it on: counts as ints, the rest as floats."""
-    return str(int(value)) if key in ("n", "seed") else _num(value)
-
-
 def _data_block(data: Dataset, recipe: dict | None) -> str:
     """Python lines that set numpy arrays ``x`` and ``y`` to the points."""
     if data.n <= EMBED_MAX_POINTS:
         return f"x = np.array({_floats(data.x)})\ny = np.array({_floats(data.y)})\n"
     if recipe is not None:
         # make_data's own drawing function, so that the script and the app cannot differ
-        args = "".join(f"    {key}={_recipe_value(key, recipe[key])},\n" for key in _RECIPE_KEYS)
+        args = "".join(
+            f"    {key}={_num(value) if isinstance(value, float) else value},\n" for key, value in recipe.items()
+        )
         return (
             "\n" + inspect.getsource(_draw_points) + "\n\n"
             "# The points, drawn exactly as Learning-Rate Explorer draws them.\n"
@@ -104,29 +101,46 @@ def _batches_block(n: int, batch_size: int | None, seed: int) -> str:
     )
 
 
-def _check(data, lr, steps, start, batch_size, seed):
-    if not isinstance(data, Dataset):
-        raise ValueError(f"data must be a Dataset, got {type(data).__name__}")
-    if isinstance(steps, bool) or not isinstance(steps, (int, np.integer)) or steps < 1:
-        raise ValueError(f"steps must be an integer >= 1, got {steps!r}")
-    if not (callable(lr) or isinstance(lr, Real) and not isinstance(lr, bool)):
-        raise ValueError(f"lr must be one rate or one schedule, got {lr!r}")
-    if not callable(lr) and not (math.isfinite(float(lr)) and float(lr) > 0):
-        raise ValueError(f"lr must be finite and > 0, got {lr!r}")
-    w0, b0 = (float(v) for v in start)
-    if batch_size is not None and (isinstance(batch_size, bool) or int(batch_size) < 1):
-        raise ValueError(f"batch_size must be None or an integer >= 1, got {batch_size!r}")
-    batch = None if batch_size is None or batch_size >= data.n else int(batch_size)
-    if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)) or seed < 0:
-        raise ValueError(f"seed must be an integer >= 0, got {seed!r}")
-    return int(steps), (w0, b0), batch, int(seed)
+def _check_arguments(data, lr, steps, start, batch_size, seed, recipe):
+    """The arguments as the script uses them, checked by lrcore._checks (the engine's one message)."""
+    _checks.dataset("data", data)
+    steps = _checks.integer("steps", steps, low=1)
+    if not callable(lr):
+        try:
+            lr = _checks.real("lr", lr, low=0.0, low_open=True)
+        except ValueError:
+            raise _checks.error("lr", "one finite rate > 0 or one schedule (a script trains one run)", lr) from None
+    if isinstance(start, (str, bytes)) or not isinstance(start, (Sequence, np.ndarray)) or len(start) != 2:
+        raise _checks.error("start", "a pair of real numbers (w, b)", start)
+    start = tuple(_checks.real(f"start[{i}]", value) for i, value in enumerate(start))
+    batch = None if batch_size is None else _checks.integer("batch_size", batch_size, low=1)
+    if batch is not None and batch >= data.n:
+        batch = None  # a batch of every point is full batch
+    seed = _checks.integer("seed", seed, low=0)
+    return lr, steps, start, batch, seed, _check_recipe(recipe, data)
+
+
+def _check_recipe(recipe, data: Dataset) -> dict | None:
+    """make_data's arguments as it uses them (counts as ints, the rest as floats)."""
+    if recipe is None:
+        return None
+    if not isinstance(recipe, Mapping) or set(recipe) != set(_RECIPE_KEYS):
+        raise _checks.error("recipe", f"None or make_data's arguments {', '.join(_RECIPE_KEYS)}", recipe)
+    checked = {
+        key: _checks.integer(f"recipe[{key!r}]", recipe[key]) if key in ("n", "seed")
+        else _checks.real(f"recipe[{key!r}]", recipe[key])
+        for key in _RECIPE_KEYS
+    }
+    if checked["n"] != data.n:
+        raise _checks.error("recipe['n']", f"the number of points, {data.n}", recipe["n"])
+    return checked
 
 
 def _optimizer_of(optimizer):
     opt = sgd() if optimizer is None else optimizer
     name = getattr(opt, "name", None)
     if not isinstance(name, str) or name not in _OPTIMIZERS:
-        raise ValueError(f"optimizer must be one of lrcore.optimizers' own, got {optimizer!r}")
+        raise _checks.error("optimizer", "None or one of lrcore.optimizers' own", optimizer)
     return name, dict(opt.params)
 
 
@@ -583,10 +597,7 @@ _SCHEDULES: dict[str, _ScheduleTemplate] = {
     "one_cycle": _ScheduleTemplate(_keras_one_cycle, _torch_one_cycle),
     "cyclic": _ScheduleTemplate(_keras_cyclic, _torch_cyclic),
     "reduce_on_plateau": _ScheduleTemplate(_keras_reduce_on_plateau, _torch_reduce_on_plateau),
-    # a join of schedules, and the pieces linear_warmup and one_cycle are joined from
-    "join": _RATE_TABLE,
-    "_linear_ramp": _RATE_TABLE,
-    "_anneal": _RATE_TABLE,
+    "join": _RATE_TABLE,  # schedules one after another: no one class in either framework
 }
 
 
@@ -765,7 +776,7 @@ def pytorch_script(
     >>> compile(code, "train.py", "exec") is not None, "torch.optim.SGD(" in code
     (True, True)
     """
-    steps, (w0, b0), batch, seed = _check(data, lr, steps, start, batch_size, seed)
+    lr, steps, (w0, b0), batch, seed, recipe = _check_arguments(data, lr, steps, start, batch_size, seed, recipe)
     loss_fn = _losses.get(loss)
     opt_name, opt_params = _optimizer_of(optimizer)
     schedule = _torch_form(lr, steps)
@@ -848,7 +859,7 @@ def keras_script(
     >>> compile(code, "train.py", "exec") is not None, "keras.optimizers.SGD(" in code
     (True, True)
     """
-    steps, (w0, b0), batch, seed = _check(data, lr, steps, start, batch_size, seed)
+    lr, steps, (w0, b0), batch, seed, recipe = _check_arguments(data, lr, steps, start, batch_size, seed, recipe)
     loss_fn = _losses.get(loss)
     opt_name, opt_params = _optimizer_of(optimizer)
     schedule = _keras_form(lr, steps)

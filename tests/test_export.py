@@ -195,7 +195,8 @@ def test_every_schedule_optimizer_and_loss_of_the_engine_has_an_export_entry():
     """A schedule, optimizer or loss added to the engine without its Keras and
     PyTorch forms fails here (a schedule with no closed form is registered
     as a rate table)."""
-    assert set(schedules._FACTORIES) == set(export._SCHEDULES)
+    factories = {name for name in schedules._FACTORIES if not name.startswith("_")}
+    assert factories == set(export._SCHEDULES)
     assert {optimizers.get(name).name for name in optimizers.NAMES} == set(export._OPTIMIZERS)
     assert set(losses.NAMES) == set(export._LOSSES)
     for name in optimizers.NAMES:
@@ -367,15 +368,50 @@ def test_scripts_redraw_large_made_data_with_make_datas_own_function(framework, 
     np.testing.assert_array_equal(namespace["y"], made.y)
 
 
-def test_bad_arguments_raise_value_error():
-    with pytest.raises(ValueError, match="steps"):
-        export.pytorch_script(DATA, 0.01, steps=0)
-    with pytest.raises(ValueError, match="lr"):
-        export.keras_script(DATA, [0.01, 0.02], steps=5)
-    with pytest.raises(ValueError, match="lr"):
-        export.keras_script(DATA, -1.0, steps=5)
-    with pytest.raises(ValueError, match="optimizer"):
-        export.pytorch_script(DATA, 0.01, steps=5, optimizer=object())
+RECIPE = dict(n=DATA.n, w=2.0, b=1.0, noise=0.5, x_min=0.0, x_max=10.0, seed=7, outliers=0.0)
+
+
+@pytest.mark.parametrize("framework", ["pytorch", "keras"])
+@pytest.mark.parametrize(("lr", "kwargs", "message"), [
+    (0.01, dict(steps=0), "steps must be an integer >= 1, got 0"),
+    (0.01, dict(steps="3"), "steps must be an integer >= 1, got '3'"),
+    (0.01, dict(steps=3.0), "steps must be an integer >= 1, got 3.0"),
+    ([0.01, 0.02], dict(steps=5),
+     "lr must be one finite rate > 0 or one schedule (a script trains one run), got [0.01, 0.02]"),
+    (-1.0, dict(steps=5), "lr must be one finite rate > 0 or one schedule (a script trains one run), got -1.0"),
+    ("0.1", dict(steps=5), "lr must be one finite rate > 0 or one schedule (a script trains one run), got '0.1'"),
+    (0.01, dict(steps=5, start=("0.5", 0.0)), "start[0] must be a finite real number, got '0.5'"),
+    (0.01, dict(steps=5, start=(0.0, float("inf"))), "start[1] must be a finite real number, got inf"),
+    (0.01, dict(steps=5, start=(1.0,)), "start must be a pair of real numbers (w, b), got (1.0,)"),
+    (0.01, dict(steps=5, batch_size="8"), "batch_size must be an integer >= 1, got '8'"),
+    (0.01, dict(steps=5, batch_size=2.5), "batch_size must be an integer >= 1, got 2.5"),
+    (0.01, dict(steps=5, seed="0"), "seed must be an integer >= 0, got '0'"),
+    (0.01, dict(steps=5, seed=-1), "seed must be an integer >= 0, got -1"),
+    (0.01, dict(steps=5, optimizer="adam"), "optimizer must be None or one of lrcore.optimizers' own, got 'adam'"),
+    (0.01, dict(steps=5, recipe=dict(RECIPE, w="2")), "recipe['w'] must be a finite real number, got '2'"),
+    (0.01, dict(steps=5, recipe=dict(RECIPE, n=99)), f"recipe['n'] must be the number of points, {DATA.n}, got 99"),
+    (0.01, dict(steps=5, recipe={"n": 1}),
+     "recipe must be None or make_data's arguments n, w, b, noise, x_min, x_max, seed, outliers, got {'n': 1}"),
+])
+def test_bad_arguments_raise_value_error_naming_the_argument_and_the_value(framework, lr, kwargs, message):
+    """A string where a number is due is rejected, not converted, with the
+    engine's one message: "{name} must be {what}, got {value}"."""
+    with pytest.raises(ValueError) as caught:
+        getattr(export, f"{framework}_script")(DATA, lr, **kwargs)
+    assert str(caught.value) == message
+
+
+def test_data_that_is_not_a_dataset_is_a_data_error():
+    with pytest.raises(lrcore.DataError, match="^data must be a lrcore Dataset"):
+        export.pytorch_script([[0.0, 1.0], [1.0, 3.0]], 0.01, steps=5)
+
+
+def test_checked_arguments_keep_the_scripts():
+    """Numbers of any numeric type write the same script."""
+    code = export.pytorch_script(DATA, 0.01, steps=5, batch_size=8, seed=3, start=(0.5, -1.0), recipe=RECIPE)
+    same = export.pytorch_script(DATA, np.float64(0.01), steps=np.int64(5), batch_size=np.int32(8),
+                                 seed=np.uint8(3), start=np.array([0.5, -1.0]), recipe=dict(RECIPE, w=2))
+    assert same == code
 
 
 def run_script(code, env=None):
