@@ -19,6 +19,8 @@ from typing import NamedTuple
 
 import numpy as np
 
+from . import _checks
+
 __all__ = [
     "MAX_CSV_BYTES",
     "MAX_POINTS",
@@ -169,31 +171,6 @@ class Dataset:
         return f"Dataset(n={self.n}, fingerprint={self.fingerprint!r})"
 
 
-def _check_number(name: str, value, *, low=None, high=None, low_open=False) -> float:
-    try:
-        number = float(value)
-    except (TypeError, ValueError):
-        raise ValueError(f"{name} must be a number, got {value!r}") from None
-    if not np.isfinite(number):
-        raise ValueError(f"{name} must be finite, got {value!r}")
-    if low is not None and (number < low or (low_open and number == low)):
-        sign = ">" if low_open else ">="
-        raise ValueError(f"{name} must be {sign} {low}, got {value!r}")
-    if high is not None and number > high:
-        raise ValueError(f"{name} must be <= {high}, got {value!r}")
-    return number
-
-
-def _check_int(name: str, value, *, low: int, high: int | None = None) -> int:
-    if isinstance(value, bool) or not isinstance(value, (int, np.integer)):
-        raise ValueError(f"{name} must be an integer, got {value!r}")
-    number = int(value)
-    if number < low or (high is not None and number > high):
-        bound = f"between {low:,} and {high:,}" if high is not None else f">= {low}"
-        raise ValueError(f"{name} must be {bound}, got {value!r}")
-    return number
-
-
 def make_data(
     n: int = 50,
     w: float = 2.0,
@@ -225,18 +202,18 @@ def make_data(
     >>> round(m.cov_xy / m.var_x, 12), data.n
     (2.0, 100)
     """
-    n = _check_int("n", n, low=2, high=MAX_POINTS)
-    w = _check_number("w", w)
-    b = _check_number("b", b)
-    noise = _check_number("noise", noise, low=0.0)
-    x_min = _check_number("x_min", x_min)
-    x_max = _check_number("x_max", x_max)
+    n = _checks.integer("n", n, low=2, high=MAX_POINTS)
+    w = _checks.real("w", w)
+    b = _checks.real("b", b)
+    noise = _checks.real("noise", noise, low=0.0)
+    x_min = _checks.real("x_min", x_min)
+    x_max = _checks.real("x_max", x_max)
     if not x_min < x_max:
         raise ValueError(f"x_min must be < x_max, got x_min={x_min!r}, x_max={x_max!r}")
     if not np.isfinite(x_max - x_min):
         raise ValueError(f"x_max - x_min must be finite, got x_min={x_min!r}, x_max={x_max!r}")
-    seed = _check_int("seed", seed, low=0)
-    outliers = _check_number("outliers", outliers, low=0.0, high=1.0)
+    seed = _checks.integer("seed", seed, low=0)
+    outliers = _checks.real("outliers", outliers, low=0.0, high=1.0)
 
     with np.errstate(over="raise", invalid="raise"):
         try:
@@ -275,7 +252,7 @@ def standardize(data: Dataset) -> Dataset:
     >>> abs(s.moments.mean_x) < 1e-12, round(s.moments.var_x, 12)
     (True, 1.0)
     """
-    m = data.moments
+    m = _checks.dataset("data", data).moments
     x = (data.x - m.mean_x) / np.sqrt(m.var_x)
     return Dataset(x, data.y)
 

@@ -15,6 +15,7 @@ from typing import Callable, Sequence, Union
 
 import numpy as np
 
+from . import _checks
 from . import losses as _losses
 from .data import Dataset
 from .optimizers import Optimizer, sgd
@@ -67,22 +68,121 @@ class Trajectory:
         """(K,) bool: which runs diverged."""
         return self.diverged_at >= 0
 
+    # -- summaries, one number per run -------------------------------------
 
-def _check_steps(steps) -> int:
-    if isinstance(steps, bool) or not isinstance(steps, (int, np.integer)):
-        raise ValueError(f"steps must be an integer >= 0, got {steps!r}")
-    if steps < 0:
-        raise ValueError(f"steps must be an integer >= 0, got {steps!r}")
-    return int(steps)
+    @property
+    def last_finite(self) -> np.ndarray:
+        """(K,) int: each run's last finite loss column.
+
+        ``steps`` where the run stayed finite, else ``diverged_at - 1``; 0
+        where it diverged at column 0 (its start's loss already overflowed:
+        then even column 0 is NaN, and :attr:`final_loss` is NaN). Tell the
+        two apart by :attr:`diverged_at`, never by this column.
+
+        >>> data = Dataset([-1.0, 1.0], [0.0, 0.0])  # loss w**2 + b**2, 2 at (1, 1)
+        >>> traj = run(data, [0.25, 1e7], steps=3, start=(1.0, 1.0))  # halves w, b; blows up
+        >>> traj.last_finite.tolist(), traj.diverged_at.tolist()
+        ([3, 0], [-1, 1])
+        """
+        return np.where(self.diverged_at >= 0, np.maximum(self.diverged_at - 1, 0), self.steps)
+
+    @property
+    def final_loss(self) -> np.ndarray:
+        """(K,) float: the loss at :attr:`last_finite`, where each run ended
+        (or the last loss before it blew up; NaN if it diverged at column 0).
+
+        >>> data = Dataset([-1.0, 1.0], [0.0, 0.0])  # loss w**2 + b**2
+        >>> run(data, [0.25, 1e7], steps=3, start=(1.0, 1.0)).final_loss.tolist()  # 2/4**3; the start's 2
+        [0.03125, 2.0]
+        """
+        return self.loss[np.arange(self.k), self.last_finite]
+
+    @property
+    def best_loss(self) -> np.ndarray:
+        """(K,) float: the lowest finite loss of each run (NaN if it has none).
+
+        >>> data = Dataset([-1.0, 1.0], [0.0, 0.0])  # loss w**2 + b**2
+        >>> run(data, [0.75, 1.5], steps=3, start=(1.0, 1.0)).best_loss.tolist()  # factors -0.5 and -2
+        [0.03125, 2.0]
+        """
+        finite = np.isfinite(self.loss)
+        lowest = np.where(finite, self.loss, np.inf).min(axis=1, initial=np.inf)
+        return np.where(finite.any(axis=1), lowest, np.nan)
+
+    def steps_to(self, target) -> np.ndarray:
+        """(K,) int: the first loss column whose loss is ``<= target``; -1
+        where the run never got there.
+
+        Args:
+            target: a loss, or (K,) one per run; not NaN (``inf`` is reached at
+                column 0 by any finite run).
+
+        >>> data = Dataset([-1.0, 1.0], [0.0, 0.0])  # loss w**2 + b**2: 2, 0.5, 0.125, 0.03125
+        >>> traj = run(data, [0.25, 1e7], steps=3, start=(1.0, 1.0))
+        >>> traj.steps_to(0.2).tolist(), traj.steps_to([2.0, 2.0]).tolist(), traj.steps_to(0.0).tolist()
+        ([2, -1], [0, 0], [-1, -1])
+        """
+        targets = _checks.real_array("target", target, allow_inf=True)
+        if targets.ndim > 1 or targets.size not in (1, self.k):
+            raise _checks.error("target", f"a loss or {self.k} of them, one per run", target)
+        with np.errstate(invalid="ignore"):
+            reached = self.loss <= targets.reshape(-1, 1)
+        return np.where(reached.any(axis=1), reached.argmax(axis=1), -1)
+
+    def tail_mean(self, share: float = 0.1, *, floor: float = 0.0) -> np.ndarray:
+        """(K,) float: the mean of ``loss - floor`` over the last ``share`` of
+        the steps, where a run ended up when it is noisy (mini-batches, a
+        constant rate bouncing about the minimum); NaN where the run diverged.
+
+        The window is the last ``max(1, ceil(share*steps))`` loss columns
+        (column 0, the start, when ``steps`` is 0).
+
+        Args:
+            share: the part of the steps averaged, in (0, 1].
+            floor: subtracted from every loss (the minimum loss, to average
+                the gap above it), finite.
+
+        >>> data = Dataset([-1.0, 1.0], [0.0, 0.0])  # loss w**2 + b**2: 2, 0.5, 0.125, 0.03125
+        >>> traj = run(data, [0.25, 1e7], steps=3, start=(1.0, 1.0))
+        >>> traj.tail_mean(0.5).tolist()  # the last ceil(1.5) = 2 columns: (0.125 + 0.03125)/2
+        [0.078125, nan]
+        >>> traj.tail_mean(0.1, floor=0.03125).tolist()
+        [0.0, nan]
+        """
+        share = _checks.real("share", share, low=0.0, high=1.0, low_open=True)
+        floor = _checks.real("floor", floor)
+        # round first: 0.1*300 is 30.000000000000004, which must not become 31
+        window = max(1, math.ceil(round(share * self.steps, 9)))
+        tail = self.loss[:, self.steps + 1 - window :] - floor
+        finite = self.diverged_at < 0
+        means = np.full(self.k, np.nan)
+        means[finite] = tail[finite].mean(axis=1)
+        return means
+
+    def settled(self, floor: float, tol: float) -> np.ndarray:
+        """(K,) bool: the run stayed finite and its final gap to ``floor`` is
+        at most ``tol`` times its starting gap::
+
+            diverged_at == -1  and  final_loss - floor <= tol * (loss[:, 0] - floor)
+
+        Args:
+            floor: the loss's minimum (e.g. ``losses.mse_floor(data)``), finite.
+            tol: the factor by which the gap must have shrunk, a real number >= 0.
+
+        >>> data = Dataset([-1.0, 1.0], [0.0, 0.0])  # loss w**2 + b**2: 2, 0.5, 0.125, 0.03125
+        >>> traj = run(data, [0.25, 1e7], steps=3, start=(1.0, 1.0))
+        >>> traj.settled(0.0, 0.05).tolist(), traj.settled(0.0, 0.01).tolist()  # 0.03125/2 = 0.016
+        ([True, False], [False, False])
+        """
+        floor = _checks.real("floor", floor)
+        tol = _checks.real("tol", tol, low=0.0)
+        with np.errstate(invalid="ignore", over="ignore"):
+            shrunk = self.final_loss - floor <= tol * (self.loss[:, 0] - floor)
+        return shrunk & (self.diverged_at < 0)
 
 
 def _check_rate_value(value, where: str) -> float:
-    if isinstance(value, bool) or not isinstance(value, Real):
-        raise ValueError(f"lr{where} must be a number or a schedule, got {value!r}")
-    rate = float(value)
-    if not (math.isfinite(rate) and rate >= 0.0):
-        raise ValueError(f"lr{where} must be finite and >= 0, got {value!r}")
-    return rate
+    return _checks.real(f"lr{where}", value, low=0.0)
 
 
 def _schedule_values(schedule: Schedule, steps: int, where: str) -> np.ndarray:
@@ -121,9 +221,9 @@ def _rate_items(lr) -> list:
     elif isinstance(lr, (Sequence, np.ndarray)) and not isinstance(lr, (str, bytes)):
         items = list(lr)
         if not items:
-            raise ValueError("lr must hold at least one rate or schedule, got an empty sequence")
+            raise _checks.error("lr", "at least one rate or schedule", lr)
     else:
-        raise ValueError(f"lr must be a number, a schedule or a sequence of them, got {lr!r}")
+        raise _checks.error("lr", "a rate, a schedule or a sequence of them", lr)
     return items
 
 
@@ -139,29 +239,34 @@ def _rate_table(items: list, steps: int) -> np.ndarray:
     return table
 
 
-def _check_start(start) -> tuple[float, float]:
-    try:
-        w0, b0 = (float(v) for v in start)
-    except (TypeError, ValueError):
-        raise ValueError(f"start must be a pair of numbers (w, b), got {start!r}") from None
-    if not (math.isfinite(w0) and math.isfinite(b0)):
-        raise ValueError(f"start must be finite, got {start!r}")
-    return w0, b0
+def _point(name: str, value, *, low=None, low_open=False) -> tuple[float, float]:
+    """A pair ``(w, b)`` of finite real numbers (each within ``low`` if given):
+    a start, a centre, a half-width."""
+    items = None
+    if not isinstance(value, (str, bytes)):
+        try:
+            items = tuple(value)
+        except TypeError:
+            pass
+    if items is None or len(items) != 2:
+        raise _checks.error(name, "a pair of real numbers (w, b)", value)
+    first, second = (_checks.real(f"{name}[{i}]", v, low=low, low_open=low_open) for i, v in enumerate(items))
+    return first, second
 
 
 def _check_batch_size(batch_size, n: int):
+    """None for full batch (None, or a batch of all n points); else the size."""
     if batch_size is None:
         return None
-    if isinstance(batch_size, bool) or not isinstance(batch_size, (int, np.integer)) or batch_size < 1:
-        raise ValueError(f"batch_size must be None or an integer >= 1, got {batch_size!r}")
-    return None if batch_size >= n else int(batch_size)
+    batch_size = _checks.integer("batch_size", batch_size, low=1)
+    return None if batch_size >= n else batch_size
 
 
 def _check_optimizer(optimizer) -> Optimizer:
     if optimizer is None:
         return sgd()
     if not (callable(getattr(optimizer, "init", None)) and callable(getattr(optimizer, "update", None))):
-        raise ValueError(f"optimizer must have init and update, got {optimizer!r}")
+        raise _checks.error("optimizer", "None or an optimizer with init and update", optimizer)
     return optimizer
 
 
@@ -294,9 +399,8 @@ def run(
     >>> round(float(traj.w[0, -1]), 6), round(float(traj.b[0, -1]), 6)
     (2.0, 1.0)
     """
-    if not isinstance(data, Dataset):
-        raise ValueError(f"data must be a Dataset, got {type(data).__name__}")
-    steps = _check_steps(steps)
+    _checks.dataset("data", data)
+    steps = _checks.integer("steps", steps, low=0)
     items = _rate_items(lr)
     runs = len(items)
     if runs * (steps + 1) > MAX_CELLS:
@@ -305,18 +409,17 @@ def run(
         )
     rates = _rate_table(items, steps)
     reactive = _Reactive(items, rates)
-    w0, b0 = _check_start(start)
+    w0, b0 = _point("start", start)
     loss_fn = _losses.get(loss)
     opt = _check_optimizer(optimizer)
     batch = _check_batch_size(batch_size, data.n)
-    if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)) or seed < 0:
-        raise ValueError(f"seed must be an integer >= 0, got {seed!r}")
+    seed = _checks.integer("seed", seed, low=0)
 
     with np.errstate(all="ignore"):
         if loss_fn.name == "mse" and batch is None and getattr(opt, "is_plain_gd", False):
             tables = _run_mse_gd(data, rates, w0, b0, reactive)
         else:
-            tables = _run_general(data, rates, w0, b0, loss_fn, opt, batch, int(seed), reactive)
+            tables = _run_general(data, rates, w0, b0, loss_fn, opt, batch, seed, reactive)
     return _finish(*tables, rates)
 
 
@@ -325,9 +428,8 @@ def _run_mse_gd(data: Dataset, rates: np.ndarray, w0: float, b0: float, reactive
     with u = w - w*, v = b - b*, r = u*mean_x + v,
     L = var_x*u**2 + r**2 + L_min, dL/du = 2*(var_x*u + r*mean_x), dL/dv = 2*r."""
     m = data.moments
-    w_star = m.cov_xy / m.var_x
-    b_star = m.mean_y - w_star * m.mean_x
-    floor = max(m.var_y - m.cov_xy * w_star, 0.0)
+    w_star, b_star = _losses.mse_minimizer(data)
+    floor = _losses.mse_floor(data)
     steps, runs = rates.shape
     u = np.full(runs, w0 - w_star)
     v = np.full(runs, b0 - b_star)

@@ -51,10 +51,10 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from numbers import Real
 
 import numpy as np
 
+from . import _checks
 from . import losses as _losses
 from .data import Dataset
 from .descent import run
@@ -135,28 +135,29 @@ class RangeTest:
 # --- arguments ------------------------------------------------------------------------
 
 
-def _real(name: str, value, rule: str) -> float:
-    if isinstance(value, (bool, np.bool_)) or not isinstance(value, Real):
-        raise ValueError(f"{name} must be {rule}, got {value!r}")
-    return float(value)
+def _smoothing(smooth, stop_factor) -> tuple[float, float]:
+    """``smooth`` in (0, 1] and ``stop_factor`` > 1 (``inf``: never stop on a rise)."""
+    smooth = _checks.real("smooth", smooth, low=0.0, high=1.0, low_open=True)
+    stop_factor = _checks.real("stop_factor", stop_factor, low=1.0, low_open=True, allow_inf=True)
+    return smooth, stop_factor
+
+
+def _check_optimizer(optimizer):
+    """None, an optimizer, or a name for :func:`lrcore.optimizers.get`."""
+    if isinstance(optimizer, str):
+        return _get_optimizer(optimizer)
+    if optimizer is not None and not isinstance(optimizer, Optimizer):
+        if not (callable(getattr(optimizer, "init", None)) and callable(getattr(optimizer, "update", None))):
+            raise _checks.error("optimizer", "None, a name or an optimizer", optimizer)
+    return optimizer
 
 
 def _check_arguments(min_lr, max_lr, steps, smooth, stop_factor):
-    min_lr_f = _real("min_lr", min_lr, "a finite number > 0")
-    max_lr_f = _real("max_lr", max_lr, "a finite number > min_lr")
-    if not (math.isfinite(min_lr_f) and min_lr_f > 0.0):
-        raise ValueError(f"min_lr must be a finite number > 0, got {min_lr!r}")
-    if not (math.isfinite(max_lr_f) and max_lr_f > min_lr_f):
-        raise ValueError(f"max_lr must be a finite number > min_lr={min_lr_f!r}, got {max_lr!r}")
-    if isinstance(steps, (bool, np.bool_)) or not isinstance(steps, (int, np.integer)) or steps < 2:
-        raise ValueError(f"steps must be an integer >= 2, got {steps!r}")
-    smooth_f = _real("smooth", smooth, "a number in (0, 1]")
-    if not 0.0 < smooth_f <= 1.0:
-        raise ValueError(f"smooth must be in (0, 1], got {smooth!r}")
-    stop_factor_f = _real("stop_factor", stop_factor, "a number > 1 (inf: never stop on a rise)")
-    if not stop_factor_f > 1.0:
-        raise ValueError(f"stop_factor must be > 1 (inf: never stop on a rise), got {stop_factor!r}")
-    return min_lr_f, max_lr_f, int(steps), smooth_f, stop_factor_f
+    min_lr = _checks.real("min_lr", min_lr, low=0.0, low_open=True)
+    max_lr = _checks.real("max_lr", max_lr, low=min_lr, low_open=True)
+    steps = _checks.integer("steps", steps, low=2)
+    smooth, stop_factor = _smoothing(smooth, stop_factor)
+    return min_lr, max_lr, steps, smooth, stop_factor
 
 
 def _exponential_rates(min_lr: float, max_lr: float, steps: int) -> np.ndarray:
@@ -212,13 +213,8 @@ def smooth_losses(losses, smooth: float = 0.05, stop_factor: float = 4.0):
     >>> smoothed.round(4).tolist(), stopped_at, why  # 2/0.5, (1 + 1)/0.75, (1 + 0.5)/0.875, ...
     ([4.0, 2.6667, 1.7143, 5.6, 28.5161], 4, 'rose')
     """
-    values = np.asarray(losses, dtype=np.float64).ravel()
-    smooth = _real("smooth", smooth, "a number in (0, 1]")
-    if not 0.0 < smooth <= 1.0:
-        raise ValueError(f"smooth must be in (0, 1], got {smooth!r}")
-    stop_factor = _real("stop_factor", stop_factor, "a number > 1")
-    if not stop_factor > 1.0:
-        raise ValueError(f"stop_factor must be > 1, got {stop_factor!r}")
+    values = _checks.real_array("losses", losses, allow_inf=True, allow_nan=True).ravel()
+    smooth, stop_factor = _smoothing(smooth, stop_factor)
     beta = 1.0 - smooth
     log_beta = math.log1p(-smooth) if smooth < 1.0 else -math.inf
     avg, best = 0.0, math.inf
@@ -241,17 +237,23 @@ def smooth_losses(losses, smooth: float = 0.05, stop_factor: float = 4.0):
 # --- suggestions ----------------------------------------------------------------------
 
 
-def _check_pair(lrs, losses, fewest: int, name: str) -> tuple[np.ndarray, np.ndarray]:
-    lrs = np.asarray(lrs, dtype=np.float64).ravel()
-    losses = np.asarray(losses, dtype=np.float64).ravel()
+def _curve(lrs, losses, *, finite_losses: bool) -> tuple[np.ndarray, np.ndarray]:
+    """A recorded curve: rates finite and > 0, losses (finite ones, if asked)
+    of the same length, both flattened."""
+    lrs = _checks.real_array("lrs", lrs, low=0.0, low_open=True).ravel()
+    losses = _checks.real_array(
+        "losses", losses, allow_inf=not finite_losses, allow_nan=not finite_losses
+    ).ravel()
     if lrs.shape != losses.shape:
         raise ValueError(f"lrs and losses must have the same length, got {lrs.size} and {losses.size}")
+    return lrs, losses
+
+
+def _check_pair(lrs, losses, fewest: int, name: str) -> tuple[np.ndarray, np.ndarray]:
+    """The curve a suggestion reads: finite losses, at least ``fewest`` points."""
+    lrs, losses = _curve(lrs, losses, finite_losses=True)
     if lrs.size < fewest:
         raise ValueError(f"{name} needs at least {fewest} points, got {lrs.size}")
-    if not (np.isfinite(lrs).all() and (lrs > 0).all()):
-        raise ValueError("lrs must be finite and > 0")
-    if not np.isfinite(losses).all():
-        raise ValueError("losses must be finite (pass the finite part)")
     return lrs, losses
 
 
@@ -300,9 +302,7 @@ def valley(lrs, losses, flat: float = VALLEY_FLAT) -> float:
     2.0
     """
     lrs, losses = _check_pair(lrs, losses, 1, "valley")
-    flat = float(flat)
-    if not 0.0 <= flat < 1.0:
-        raise ValueError(f"flat must be in [0, 1), got {flat!r}")
+    flat = _checks.real("flat", flat, low=0.0, high=1.0, high_open=True)
     return float(lrs[_valley_index(losses, flat)])
 
 
@@ -372,19 +372,13 @@ def suggest(lrs, losses, *, skip_start: int = 0, skip_end: int = 0) -> tuple[dic
     >>> suggest(lrs, [math.nan] * 5)[:2]
     ({'valley': nan, 'steep': nan, 'minimum': nan}, 'no finite loss was recorded')
     """
-    lrs = np.asarray(lrs, dtype=np.float64).ravel()
-    losses = np.asarray(losses, dtype=np.float64).ravel()
-    if lrs.shape != losses.shape:
-        raise ValueError(f"lrs and losses must have the same length, got {lrs.size} and {losses.size}")
-    if not (np.isfinite(lrs).all() and (lrs > 0).all()):
-        raise ValueError("lrs must be finite and > 0")
-    for name, value in (("skip_start", skip_start), ("skip_end", skip_end)):
-        if isinstance(value, (bool, np.bool_)) or not isinstance(value, (int, np.integer)) or value < 0:
-            raise ValueError(f"{name} must be an integer >= 0, got {value!r}")
+    lrs, losses = _curve(lrs, losses, finite_losses=False)
+    skip_start = _checks.integer("skip_start", skip_start, low=0)
+    skip_end = _checks.integer("skip_end", skip_end, low=0)
     n = losses.size
     bad = ~np.isfinite(losses)
     finite_end = int(np.argmax(bad)) if bad.any() else n
-    start, stop = int(skip_start), min(n - int(skip_end), finite_end)
+    start, stop = skip_start, min(n - skip_end, finite_end)
     if stop - start < MIN_WINDOW:
         start, stop = 0, finite_end
     nan = dict.fromkeys(SUGGESTION_NAMES, math.nan)
@@ -471,11 +465,7 @@ def lr_range_test(
     {'valley': 0.00278, 'steep': 0.00278, 'minimum': 0.00792}
     """
     min_lr, max_lr, steps, smooth, stop_factor = _check_arguments(min_lr, max_lr, steps, smooth, stop_factor)
-    if isinstance(optimizer, str):
-        optimizer = _get_optimizer(optimizer)
-    elif optimizer is not None and not isinstance(optimizer, Optimizer):
-        if not (callable(getattr(optimizer, "init", None)) and callable(getattr(optimizer, "update", None))):
-            raise ValueError(f"optimizer must be None, a name or an optimizer, got {optimizer!r}")
+    optimizer = _check_optimizer(optimizer)
     rates = _exponential_rates(min_lr, max_lr, steps)
     traj = run(
         data,
@@ -574,10 +564,8 @@ def stability_window(steps: int, optimizer=None) -> int:
     >>> stability_window(200), stability_window(200, "momentum"), stability_window(200, sgd(momentum=0.99))
     (20, 28, 100)
     """
-    if isinstance(steps, (bool, np.bool_)) or not isinstance(steps, (int, np.integer)) or steps < 1:
-        raise ValueError(f"steps must be an integer >= 1, got {steps!r}")
-    if isinstance(optimizer, str):
-        optimizer = _get_optimizer(optimizer)
+    steps = _checks.integer("steps", steps, low=1)
+    optimizer = _check_optimizer(optimizer)
     window = max(int(steps) // STABILITY_WINDOW_DIVISOR, STABILITY_MIN_WINDOW)
     params = getattr(optimizer, "params", None) or {}
     beta = params.get("momentum", 0.0) if getattr(optimizer, "name", None) == "sgd" else 0.0
@@ -587,41 +575,17 @@ def stability_window(steps: int, optimizer=None) -> int:
 
 
 def _check_stability_arguments(data, rates, steps, optimizer, loss, delta, tol):
-    if not isinstance(data, Dataset):
-        raise ValueError(f"data must be a Dataset, got {type(data).__name__}")
-    try:
-        raw = np.asarray(rates)
-        if raw.dtype.kind not in "iuf":  # not strings, bools or objects
-            raise TypeError
-        rate_array = raw.astype(np.float64)  # a copy: the caller's array stays theirs
-    except (TypeError, ValueError):
-        raise ValueError(f"rates must be finite numbers >= 0, got {rates!r}") from None
+    _checks.dataset("data", data)
+    rate_array = np.array(_checks.real_array("rates", rates, low=0.0))  # a copy: the caller's stays theirs
     if rate_array.ndim > 1 or rate_array.size == 0:
-        raise ValueError(f"rates must be one rate or a 1-D sequence of them, got shape {rate_array.shape}")
+        raise _checks.error("rates", "one rate or a 1-D sequence of them", rates)
     rate_array = rate_array.reshape(-1)
-    if not (np.isfinite(rate_array).all() and (rate_array >= 0.0).all()):
-        raise ValueError(f"rates must be finite numbers >= 0, got {rates!r}")
-    if (
-        isinstance(steps, (bool, np.bool_))
-        or not isinstance(steps, (int, np.integer))
-        or not 1 <= steps < STABILITY_CELLS
-    ):
-        raise ValueError(f"steps must be an integer in [1, {STABILITY_CELLS - 1}], got {steps!r}")
-    if isinstance(optimizer, str):
-        optimizer = _get_optimizer(optimizer)
-    elif optimizer is not None and not isinstance(optimizer, Optimizer):
-        if not (callable(getattr(optimizer, "init", None)) and callable(getattr(optimizer, "update", None))):
-            raise ValueError(f"optimizer must be None, a name or an optimizer, got {optimizer!r}")
-    if isinstance(loss, str) and loss.strip().lower() == "huber":
-        loss_fn = _losses.get(loss, delta=delta)
-    else:
-        loss_fn = _losses.get(loss)
+    steps = _checks.integer("steps", steps, low=1, high=STABILITY_CELLS - 1)
+    optimizer = _check_optimizer(optimizer)
+    loss_fn = _losses.configured(loss, {"delta": delta}) if isinstance(loss, str) else _losses.get(loss)
     if tol is not None:
-        tol_f = _real("tol", tol, "None or a number in (0, 1]")
-        if not 0.0 < tol_f <= 1.0:
-            raise ValueError(f"tol must be None or a number in (0, 1], got {tol!r}")
-        tol = tol_f
-    return rate_array, int(steps), optimizer, loss_fn, tol
+        tol = _checks.real("tol", tol, low=0.0, high=1.0, low_open=True)
+    return rate_array, steps, optimizer, loss_fn, tol
 
 
 def stability(

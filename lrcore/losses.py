@@ -21,17 +21,28 @@ slope between the grid's intercepts, and then every ``b`` costs O(1) (see
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, fields
-from typing import ClassVar, NamedTuple
+from dataclasses import dataclass, field, fields
+from typing import Callable, ClassVar, Mapping, NamedTuple
 
 import numpy as np
 
+from . import _checks
 from .data import Dataset
 
-__all__ = ["NAMES", "Loss", "MSE", "MAE", "Huber", "get", "mse_floor"]
-
-#: The names :func:`get` knows.
-NAMES = ("mse", "mae", "huber")
+__all__ = [
+    "LOSSES",
+    "NAMES",
+    "Loss",
+    "LossSpec",
+    "MSE",
+    "MAE",
+    "Huber",
+    "configured",
+    "get",
+    "mse_floor",
+    "mse_hessian",
+    "mse_minimizer",
+]
 
 # The direct path works on chunks of at most this many (point, sample) pairs:
 # two float64 buffers of 8 MB each, whatever the grid and n.
@@ -57,10 +68,9 @@ def _quiet():
 
 
 def _as_floats(value, name: str) -> np.ndarray:
-    try:
-        return np.asarray(value, dtype=np.float64)
-    except (TypeError, ValueError):
-        raise ValueError(f"{name} must be numbers, got {value!r}") from None
+    """Numbers as a float64 array; any value, inf and NaN included (a diverging
+    run is evaluated too), but never strings or bools."""
+    return _checks.real_array(name, value, allow_inf=True, allow_nan=True)
 
 
 def _points(w, b) -> tuple[np.ndarray, np.ndarray]:
@@ -71,12 +81,6 @@ def _points(w, b) -> tuple[np.ndarray, np.ndarray]:
         return np.broadcast_arrays(w, b)
     except ValueError:
         raise ValueError(f"w and b must broadcast together, got shapes {w.shape} and {b.shape}") from None
-
-
-def _check_data(data) -> Dataset:
-    if not isinstance(data, Dataset):
-        raise ValueError(f"data must be a lrcore Dataset, got {type(data).__name__}")
-    return data
 
 
 def _shaped(flat: np.ndarray, shape: tuple) -> np.ndarray:
@@ -161,7 +165,7 @@ class Loss:
         array([0.        , 1.66666667])
         """
         with _quiet():
-            value, _, _ = self._evaluate(_check_data(data), *_points(w, b), True, False)
+            value, _, _ = self._evaluate(_checks.dataset("data", data), *_points(w, b), True, False)
         return value
 
     def grad(self, data: Dataset, w, b):
@@ -177,7 +181,7 @@ class Loss:
         (1.0, 0.6666666666666666)
         """
         with _quiet():
-            _, gw, gb = self._evaluate(_check_data(data), *_points(w, b), False, True)
+            _, gw, gb = self._evaluate(_checks.dataset("data", data), *_points(w, b), False, True)
         return gw, gb
 
     def value_and_grad(self, data: Dataset, w, b):
@@ -192,7 +196,7 @@ class Loss:
         ([0.0, 1.6666666666666667], [0.0, 1.0], [0.0, 0.6666666666666666])
         """
         with _quiet():
-            return self._evaluate(_check_data(data), *_points(w, b), True, True)
+            return self._evaluate(_checks.dataset("data", data), *_points(w, b), True, True)
 
     def minimizer(self, data: Dataset) -> tuple[float, float]:
         """The ``(w, b)`` of least loss on ``data``, as two floats.
@@ -211,6 +215,24 @@ class Loss:
 
 
 # --- mean squared error -------------------------------------------------------
+#
+# The three formulas of the MSE's bowl, each written once, from the centered
+# moments of the data: the engine (the loss, descent, theory, slices) reads
+# them from here.
+
+
+def mse_minimizer(data: Dataset) -> tuple[float, float]:
+    """The least-squares line: ``w* = cov_xy/var_x``, ``b* = mean_y - w*·mean_x``.
+
+    From the centered moments of ``data``, so x far from 0 loses no digits.
+
+    >>> from lrcore.data import Dataset
+    >>> mse_minimizer(Dataset([0.0, 1.0, 2.0], [1.0, 3.0, 5.0]))
+    (2.0, 1.0)
+    """
+    m = _checks.dataset("data", data).moments
+    w = m.cov_xy / m.var_x
+    return float(w), float(m.mean_y - w * m.mean_x)
 
 
 def mse_floor(data: Dataset) -> float:
@@ -223,8 +245,34 @@ def mse_floor(data: Dataset) -> float:
     >>> round(mse_floor(Dataset([0.0, 1.0, 2.0], [1.0, 3.0, 4.0])), 12)  # 1/18
     0.055555555556
     """
-    m = _check_data(data).moments
+    m = _checks.dataset("data", data).moments
     return max(m.var_y - m.cov_xy**2 / m.var_x, 0.0)
+
+
+def _line_hessian(scale: float, mean_x: float, var_x: float) -> np.ndarray:
+    """``scale*[[var_x + mean_x**2, mean_x], [mean_x, 1]]``: the Hessian over
+    ``(w, b)`` of ``scale/2*mean((w*x + b - y)**2)`` for x of that mean and
+    centered variance (the MSE's with ``scale = 2``, Huber's near its
+    minimiser with the inliers' share and moments)."""
+    h_ww = scale * (var_x + mean_x * mean_x)
+    h_wb = scale * mean_x
+    return np.array([[h_ww, h_wb], [h_wb, scale]])
+
+
+def mse_hessian(data: Dataset) -> np.ndarray:
+    """(2, 2) the Hessian of the MSE over ``(w, b)``, constant (the loss is quadratic)::
+
+        H = 2*[[mean(x*x), mean(x)], [mean(x), 1]] = 2*[[var_x + mean_x**2, mean_x], [mean_x, 1]]
+
+    Its determinant is ``4*var_x`` exactly (``h_ww*h_bb - h_wb**2`` would
+    cancel when x is far from 0).
+
+    >>> from lrcore.data import Dataset
+    >>> mse_hessian(Dataset([0.0, 2.0], [1.0, 5.0])).tolist()
+    [[4.0, 2.0], [2.0, 2.0]]
+    """
+    m = _checks.dataset("data", data).moments
+    return _line_hessian(2.0, m.mean_x, m.var_x)
 
 
 @dataclass(frozen=True, eq=False)
@@ -268,13 +316,11 @@ class MSE(Loss):
         >>> MSE().minimizer(Dataset([0.0, 1.0, 2.0], [1.0, 3.0, 5.0]))
         (2.0, 1.0)
         """
-        m = _check_data(data).moments
-        w = m.cov_xy / m.var_x
-        return float(w), float(m.mean_y - w * m.mean_x)
+        return mse_minimizer(data)
 
     def _evaluate(self, data, w, b, want_value, want_grad):
         m = data.moments
-        w_best, b_best = self.minimizer(data)
+        w_best, b_best = mse_minimizer(data)
         u = w - w_best
         # u*mean_x + v is the mean residual: the part of the error b can fix
         mean_r = u * m.mean_x + (b - b_best)
@@ -610,7 +656,7 @@ class MAE(_SampleLoss):
         (2.0, 1.0)
         """
         with _quiet():
-            return _least_absolute_deviations(_check_data(data))
+            return _least_absolute_deviations(_checks.dataset("data", data))
 
     def _rho_psi(self, r, psi, want_value):
         if psi is not None:
@@ -808,12 +854,7 @@ class Huber(_SampleLoss):
     delta: float = 1.0
 
     def __post_init__(self) -> None:
-        delta = self.delta
-        if isinstance(delta, (bool, np.bool_)) or not isinstance(delta, (int, float, np.integer, np.floating)):
-            raise ValueError(f"delta must be a finite number > 0, got {delta!r}")
-        if not (math.isfinite(delta) and delta > 0):
-            raise ValueError(f"delta must be a finite number > 0, got {delta!r}")
-        object.__setattr__(self, "delta", float(delta))
+        object.__setattr__(self, "delta", _checks.real("delta", self.delta, low=0.0, low_open=True))
 
     def pointwise(self, r):
         """``0.5*r**2`` where ``|r| <= delta``, else ``delta*(|r| - 0.5*delta)``, elementwise.
@@ -851,7 +892,7 @@ class Huber(_SampleLoss):
         (2.5, 0.5)
         """
         with _quiet():
-            return _huber_fit(_check_data(data), self.delta)
+            return _huber_fit(_checks.dataset("data", data), self.delta)
 
     def _rho_psi(self, r, psi, want_value):
         np.clip(r, -self.delta, self.delta, out=psi)
@@ -1045,7 +1086,41 @@ def _armijo(loss, theta, f, direction, slope_along):
 
 # --- by name ----------------------------------------------------------------------
 
-_BY_NAME = {cls.name: cls for cls in (MSE, MAE, Huber)}
+
+@dataclass(frozen=True)
+class LossSpec:
+    """One loss the engine knows by name: what :func:`get` builds for it.
+
+    Fields: ``name`` (the key in :data:`LOSSES`), ``label`` (the word a page
+    shows), ``factory`` (the loss class) and ``params`` (the arguments it takes).
+
+    >>> spec = LOSSES["huber"]
+    >>> spec.label, spec.params, spec.factory(delta=2.0)
+    ('Huber', ('delta',), Huber(delta=2.0))
+    """
+
+    name: str
+    label: str
+    factory: Callable[..., Loss] = field(repr=False)
+    params: tuple[str, ...]
+
+
+#: Every loss by name, in the order a page lists them.
+LOSSES: dict[str, LossSpec] = {
+    spec.name: spec
+    for spec in (
+        LossSpec("mse", "MSE", MSE, ()),
+        LossSpec("mae", "MAE", MAE, ()),
+        LossSpec("huber", "Huber", Huber, ("delta",)),
+    )
+}
+
+#: The names :func:`get` knows: the keys of :data:`LOSSES`.
+NAMES = tuple(LOSSES)
+
+
+def _spec(name) -> LossSpec:
+    return LOSSES[_checks.choice("loss", name, NAMES, ignore_case=True)]
 
 
 def get(name, **params) -> Loss:
@@ -1068,12 +1143,29 @@ def get(name, **params) -> Loss:
         if params:
             raise ValueError(f"parameters {params!r} can't be given with a loss object {name!r}")
         return name
-    if not isinstance(name, str) or name.strip().lower() not in _BY_NAME:
-        raise ValueError(f"unknown loss {name!r}; choose one of {', '.join(map(repr, NAMES))}")
-    cls = _BY_NAME[name.strip().lower()]
-    known = [f.name for f in fields(cls)]
+    spec = _spec(name)
     for key in params:
-        if key not in known:
-            takes = f"its parameters are {', '.join(map(repr, known))}" if known else "it takes no parameters"
-            raise ValueError(f"unknown parameter {key!r} for loss {cls.name!r}: {takes}")
-    return cls(**params)
+        if key not in spec.params:
+            takes = f"its parameters are {', '.join(map(repr, spec.params))}" if spec.params else "it takes no parameters"
+            raise ValueError(f"unknown parameter {key!r} for loss {spec.name!r}: {takes}")
+    return spec.factory(**params)
+
+
+def configured(name, settings: Mapping) -> Loss:
+    """The loss called ``name``, built with those of ``settings`` it takes.
+
+    Only the loss's own :attr:`LossSpec.params` are read from ``settings``
+    (``delta`` for Huber), so one dict of settings builds any loss:
+    ``configured("mse", {"delta": 1.0})`` is the MSE.
+
+    Args:
+        name: ``"mse"``, ``"mae"`` or ``"huber"`` (any case).
+        settings: a mapping of parameter names to values.
+
+    >>> configured("mse", {"delta": 2.0}), configured("Huber", {"delta": 2.0})
+    (MSE(), Huber(delta=2.0))
+    """
+    spec = _spec(name)
+    if not isinstance(settings, Mapping):
+        raise _checks.error("settings", "a mapping of parameter names to values", settings)
+    return spec.factory(**{key: settings[key] for key in spec.params if key in settings})

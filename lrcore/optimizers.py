@@ -13,27 +13,28 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field
-from numbers import Real
-from typing import Any, Callable, NamedTuple
+from typing import Any, Callable, Mapping, NamedTuple
 
 import numpy as np
 
+from . import _checks
+
 __all__ = [
     "NAMES",
+    "OPTIMIZERS",
     "AdagradState",
     "AdamState",
     "Optimizer",
+    "OptimizerSpec",
     "RMSpropState",
     "SGDState",
     "adagrad",
     "adam",
+    "configured",
     "get",
     "rmsprop",
     "sgd",
 ]
-
-#: The names :func:`get` knows.
-NAMES = ("sgd", "momentum", "nesterov", "adagrad", "rmsprop", "adam")
 
 
 @dataclass(frozen=True)
@@ -68,14 +69,14 @@ class SGDState(NamedTuple):
     momentum_buffer: np.ndarray
 
 
-def _check_unit(name: str, value, *, high_open: bool = True) -> float:
-    try:
-        number = float(value)
-    except (TypeError, ValueError):
-        raise ValueError(f"{name} must be a number, got {value!r}") from None
-    if not (0.0 <= number < 1.0 if high_open else 0.0 <= number <= 1.0):
-        raise ValueError(f"{name} must be in [0, 1), got {value!r}")
-    return number
+def _decay(name: str, value) -> float:
+    """A momentum or a moving average's decay: a real number in [0, 1)."""
+    return _checks.real(name, value, low=0.0, high=1.0, high_open=True)
+
+
+def _eps(value) -> float:
+    """A denominator's guard: a finite real number > 0."""
+    return _checks.real("eps", value, low=0.0, low_open=True)
 
 
 def sgd(momentum: float = 0.0, nesterov: bool = False) -> Optimizer:
@@ -97,10 +98,10 @@ def sgd(momentum: float = 0.0, nesterov: bool = False) -> Optimizer:
     >>> step.tolist()  # -0.1 * (0.5*g + g)
     [[-0.15000000000000002, -0.30000000000000004]]
     """
-    momentum = _check_unit("momentum", momentum)
-    nesterov = bool(nesterov)
+    momentum = _decay("momentum", momentum)
+    nesterov = _checks.flag("nesterov", nesterov)
     if nesterov and momentum == 0.0:
-        raise ValueError("nesterov=True needs momentum > 0, got momentum=0.0")
+        raise ValueError("momentum must be > 0 for nesterov=True, got 0.0")
 
     def init(params: np.ndarray) -> SGDState:
         return SGDState(momentum_buffer=np.zeros_like(np.asarray(params, dtype=np.float64)))
@@ -123,25 +124,6 @@ def sgd(momentum: float = 0.0, nesterov: bool = False) -> Optimizer:
 # computed in place: the caller's grads and state arrays are left as they were.
 # np.errstate: a huge finite gradient squares to inf (the step is then 0, as in
 # torch); that is data, not a warning.
-
-
-def _check_open_unit(name: str, value) -> float:
-    """A hyperparameter in [0, 1): a real number, not a bool or a string."""
-    if isinstance(value, (bool, np.bool_)) or not isinstance(value, Real):
-        raise ValueError(f"{name} must be a number in [0, 1), got {value!r}")
-    number = float(value)
-    if not 0.0 <= number < 1.0:
-        raise ValueError(f"{name} must be in [0, 1), got {value!r}")
-    return number
-
-
-def _check_eps(value) -> float:
-    if isinstance(value, (bool, np.bool_)) or not isinstance(value, Real):
-        raise ValueError(f"eps must be a finite number > 0, got {value!r}")
-    number = float(value)
-    if not (math.isfinite(number) and number > 0.0):
-        raise ValueError(f"eps must be a finite number > 0, got {value!r}")
-    return number
 
 
 def _floats(array) -> np.ndarray:
@@ -183,7 +165,7 @@ def adagrad(eps: float = 1e-10) -> Optimizer:
     >>> step.round(9).tolist(), state.sum.tolist()  # -0.1 * 3/sqrt(18)
     ([[-0.070710678, -0.0]], [[18.0, 16.0]])
     """
-    eps = _check_eps(eps)
+    eps = _eps(eps)
 
     def init(params: np.ndarray) -> AdagradState:
         return AdagradState(sum=np.zeros_like(_floats(params)))
@@ -237,8 +219,8 @@ def rmsprop(alpha: float = 0.99, eps: float = 1e-8) -> Optimizer:
     >>> step.tolist()  # -0.1 * g / (1 + 1e-8)
     [[-0.19999999800000004, 0.19999999800000004]]
     """
-    alpha = _check_open_unit("alpha", alpha)
-    eps = _check_eps(eps)
+    alpha = _decay("alpha", alpha)
+    eps = _eps(eps)
 
     def init(params: np.ndarray) -> RMSpropState:
         return RMSpropState(square_avg=np.zeros_like(_floats(params)))
@@ -305,9 +287,9 @@ def adam(beta1: float = 0.9, beta2: float = 0.999, eps: float = 1e-8) -> Optimiz
     >>> state.count
     1
     """
-    beta1 = _check_open_unit("beta1", beta1)
-    beta2 = _check_open_unit("beta2", beta2)
-    eps = _check_eps(eps)
+    beta1 = _decay("beta1", beta1)
+    beta2 = _decay("beta2", beta2)
+    eps = _eps(eps)
 
     def init(params: np.ndarray) -> AdamState:
         zeros = np.zeros_like(_floats(params))
@@ -333,15 +315,47 @@ def adam(beta1: float = 0.9, beta2: float = 0.999, eps: float = 1e-8) -> Optimiz
 
 # --- by name ------------------------------------------------------------------------
 
-# name -> (factory, default params, the params it accepts)
-_BY_NAME = {
-    "sgd": (sgd, {}, ("momentum", "nesterov")),
-    "momentum": (sgd, {"momentum": 0.9}, ("momentum",)),
-    "nesterov": (sgd, {"momentum": 0.9, "nesterov": True}, ("momentum",)),
-    "adagrad": (adagrad, {}, ("eps",)),
-    "rmsprop": (rmsprop, {}, ("alpha", "eps")),
-    "adam": (adam, {}, ("beta1", "beta2", "eps")),
+
+@dataclass(frozen=True)
+class OptimizerSpec:
+    """One optimizer the engine knows by name: what :func:`get` builds for it.
+
+    Fields: ``name`` (the key in :data:`OPTIMIZERS`), ``label`` (the words a
+    page shows for it), ``factory`` (the function that builds it),
+    ``defaults`` (the factory arguments the name fixes, before any given
+    ones) and ``params`` (the arguments :func:`get` accepts for it).
+
+    >>> spec = OPTIMIZERS["nesterov"]
+    >>> spec.label, spec.factory is sgd, spec.defaults, spec.params
+    ('Nesterov', True, {'momentum': 0.9, 'nesterov': True}, ('momentum',))
+    """
+
+    name: str
+    label: str
+    factory: Callable[..., Optimizer] = field(repr=False)
+    defaults: Mapping[str, Any] = field(hash=False)
+    params: tuple[str, ...]
+
+
+#: Every optimizer by name, in the order a page lists them.
+OPTIMIZERS: dict[str, OptimizerSpec] = {
+    spec.name: spec
+    for spec in (
+        OptimizerSpec("sgd", "gradient descent", sgd, {}, ("momentum", "nesterov")),
+        OptimizerSpec("momentum", "momentum", sgd, {"momentum": 0.9}, ("momentum",)),
+        OptimizerSpec("nesterov", "Nesterov", sgd, {"momentum": 0.9, "nesterov": True}, ("momentum",)),
+        OptimizerSpec("adagrad", "Adagrad", adagrad, {}, ("eps",)),
+        OptimizerSpec("rmsprop", "RMSprop", rmsprop, {}, ("alpha", "eps")),
+        OptimizerSpec("adam", "Adam", adam, {}, ("beta1", "beta2", "eps")),
+    )
 }
+
+#: The names :func:`get` knows: the keys of :data:`OPTIMIZERS`.
+NAMES = tuple(OPTIMIZERS)
+
+
+def _spec(name) -> OptimizerSpec:
+    return OPTIMIZERS[_checks.choice("optimizer", name, NAMES, ignore_case=True)]
 
 
 def get(name, **params) -> Optimizer:
@@ -371,14 +385,40 @@ def get(name, **params) -> Optimizer:
         if params:
             raise ValueError(f"parameters {params!r} can't be given with an optimizer object {name!r}")
         return name
-    key = name.strip().lower() if isinstance(name, str) else None
-    if key not in _BY_NAME:
-        raise ValueError(f"unknown optimizer {name!r}; choose one of {', '.join(map(repr, NAMES))}")
-    factory, defaults, accepted = _BY_NAME[key]
+    spec = _spec(name)
     for param in params:
-        if param not in accepted:
+        if param not in spec.params:
             raise ValueError(
-                f"unknown parameter {param!r} for optimizer {key!r}: "
-                f"its parameters are {', '.join(map(repr, accepted))}"
+                f"unknown parameter {param!r} for optimizer {spec.name!r}: "
+                f"its parameters are {', '.join(map(repr, spec.params))}"
             )
-    return factory(**{**defaults, **params})
+    return spec.factory(**{**spec.defaults, **params})
+
+
+def configured(name, settings: Mapping) -> Optimizer:
+    """The optimizer called ``name``, built with those of ``settings`` it accepts.
+
+    ``settings`` may hold any hyper-parameters (``momentum``, ``alpha``,
+    ``beta1``, ``beta2``, ``eps``, ``nesterov``, or others): the ones in the
+    optimizer's :attr:`OptimizerSpec.params` are passed to :func:`get`, the
+    rest are ignored. So one dict of hyper-parameters builds any optimizer.
+    (``"nesterov"`` fixes ``nesterov=True`` and ``"momentum"`` fixes
+    ``nesterov=False``, whatever ``settings`` says; ``"sgd"`` takes both.)
+
+    Args:
+        name: one of :data:`NAMES` (any case).
+        settings: a mapping of parameter names to values; the values used are
+            checked as :func:`get` checks them.
+
+    >>> settings = {"momentum": 0.5, "beta1": 0.8, "eps": 1e-6}
+    >>> configured("momentum", settings).params
+    {'momentum': 0.5, 'nesterov': False}
+    >>> configured("adam", settings).params
+    {'beta1': 0.8, 'beta2': 0.999, 'eps': 1e-06}
+    >>> configured("sgd", settings).params
+    {'momentum': 0.5, 'nesterov': False}
+    """
+    spec = _spec(name)
+    if not isinstance(settings, Mapping):
+        raise _checks.error("settings", "a mapping of parameter names to values", settings)
+    return get(spec.name, **{key: settings[key] for key in spec.params if key in settings})

@@ -11,9 +11,9 @@ when ``scheduler.step()`` follows every update, or Keras' ``schedule(step=t)``.
 
 As in optax, a factory checks its arguments once and returns an inner function
 written with ``np.where``/``np.minimum``, so a whole run's rates cost one call;
-new schedules are joins of old ones (:func:`join`, used by
-:func:`linear_warmup` and :func:`one_cycle`). Every schedule has ``name`` (its
-factory's), ``params`` (the factory's arguments, defaults filled in),
+new schedules are joins of old ones (:func:`join`; :func:`linear_warmup` and
+:func:`one_cycle` join their pieces the same way). Every schedule has ``name``
+(its factory's, a key of :data:`SCHEDULES`), ``params`` (the factory's arguments, defaults filled in),
 ``reactive``, a repr that reads like the call that made it, and equality (and
 a hash) by ``(name, params)``, so it can key a cache.
 
@@ -26,12 +26,14 @@ from the runs' losses.
 from __future__ import annotations
 
 import math
-from numbers import Real
 from typing import Callable, Sequence
 
 import numpy as np
 
+from . import _checks
+
 __all__ = [
+    "SCHEDULES",
     "PlateauBank",
     "Schedule",
     "constant",
@@ -69,33 +71,28 @@ def _freeze(value):
 
 def _as_steps(step) -> tuple[np.ndarray, tuple | None]:
     """The steps as a flat int64 array, and the shape to give back (None for one step)."""
-    if isinstance(step, (bool, np.bool_)):
-        raise ValueError(f"step must be an integer >= 0, got {step!r}")
-    if isinstance(step, (int, np.integer)):
-        if step < 0:
-            raise ValueError(f"step must be an integer >= 0, got {step!r}")
-        if step > np.iinfo(np.int64).max:
-            raise ValueError(f"step must fit in int64, got {step!r}")
-        return np.array([step], dtype=np.int64), None
+    int64_max = int(np.iinfo(np.int64).max)
+    if isinstance(step, (int, np.integer)) and not isinstance(step, (bool, np.bool_)):
+        return np.array([_checks.integer("step", step, low=0, high=int64_max)], dtype=np.int64), None
     if isinstance(step, (float, np.floating)):
+        # A whole float is a step too (Keras passes its step counter as a float).
         if not (math.isfinite(step) and 0 <= step < 2.0**63 and float(step).is_integer()):
-            raise ValueError(f"step must be an integer >= 0, got {step!r}")
+            raise _checks.error("step", "a whole number >= 0", step)
         return np.array([int(step)], dtype=np.int64), None
     try:
         steps = np.asarray(step)
     except (TypeError, ValueError, OverflowError):
-        raise ValueError(f"step must be an integer or an integer array, got {step!r}") from None
-    kind = steps.dtype.kind
-    if kind == "f":
+        steps = None
+    if steps is None or steps.dtype.kind not in "iuf":
+        raise _checks.error("step", "an integer >= 0 or an array of them", step)
+    if steps.dtype.kind == "f":
         with np.errstate(invalid="ignore"):
             integral = np.isfinite(steps) & (steps == np.floor(steps)) & (steps < 2.0**63)
         if not integral.all():
             bad = steps.reshape(-1)[np.argmin(integral.reshape(-1))]
-            raise ValueError(f"steps must be integers >= 0, got {bad!r}")
-    elif kind not in "iu":
-        raise ValueError(f"steps must be an integer array, got dtype {steps.dtype}")
+            raise _checks.error("steps", "whole numbers >= 0", bad)
     if steps.size and steps.min() < 0:
-        raise ValueError(f"steps must be >= 0, got {steps.min()!r}")
+        raise _checks.error("steps", "whole numbers >= 0", steps.min())
     return steps.astype(np.int64).reshape(-1), steps.shape
 
 
@@ -167,70 +164,17 @@ class Schedule:
 
     def __reduce__(self):
         # Pickled (and copied) as the call that made it: the inner function is a closure.
-        if self._name not in _FACTORIES:
+        if self._name not in SCHEDULES:
             raise TypeError(f"cannot pickle a schedule not made by lrcore.schedules: {self!r}")
         return _rebuild, (self._name, dict(self._items))
 
 
 def _rebuild(name: str, params: dict) -> Schedule:
-    return _FACTORIES[name](**params)
+    return SCHEDULES[name](**params)
 
 
 # ---------------------------------------------------------------------------
-# Argument checks: each names the argument and the value
-
-
-def _number(name: str, value) -> float:
-    if isinstance(value, (bool, np.bool_)) or not isinstance(value, Real):
-        raise ValueError(f"{name} must be a number, got {value!r}")
-    number = float(value)
-    if not math.isfinite(number):
-        raise ValueError(f"{name} must be finite, got {value!r}")
-    return number
-
-
-def _rate(name: str, value) -> float:
-    number = _number(name, value)
-    if number < 0.0:
-        raise ValueError(f"{name} must be finite and >= 0, got {value!r}")
-    return number
-
-
-def _positive(name: str, value) -> float:
-    number = _number(name, value)
-    if number <= 0.0:
-        raise ValueError(f"{name} must be > 0, got {value!r}")
-    return number
-
-
-def _between(name: str, value, low: float, high: float, *, low_open: bool, high_open: bool) -> float:
-    number = _number(name, value)
-    above = number > low if low_open else number >= low
-    below = number < high if high_open else number <= high
-    if not (above and below):
-        interval = f"{'(' if low_open else '['}{low:g}, {high:g}{')' if high_open else ']'}"
-        raise ValueError(f"{name} must be in {interval}, got {value!r}")
-    return number
-
-
-def _integer(name: str, value, minimum: int) -> int:
-    if isinstance(value, (bool, np.bool_)) or not isinstance(value, (int, np.integer)):
-        raise ValueError(f"{name} must be an integer >= {minimum}, got {value!r}")
-    if value < minimum:
-        raise ValueError(f"{name} must be an integer >= {minimum}, got {value!r}")
-    return int(value)
-
-
-def _flag(name: str, value) -> bool:
-    if not isinstance(value, (bool, np.bool_)):
-        raise ValueError(f"{name} must be True or False, got {value!r}")
-    return bool(value)
-
-
-def _choice(name: str, value, options: tuple) -> str:
-    if not isinstance(value, str) or value not in options:
-        raise ValueError(f"{name} must be one of {', '.join(map(repr, options))}, got {value!r}")
-    return value
+# Argument checks (lrcore._checks), and the one only schedules have
 
 
 def _schedule(name: str, value) -> Schedule:
@@ -265,7 +209,7 @@ def constant(lr) -> Schedule:
     >>> s(0), s(np.arange(3)).tolist()
     (0.1, [0.1, 0.1, 0.1])
     """
-    lr = _rate("lr", lr)
+    lr = _checks.real("lr", lr, low=0.0)
 
     def fn(t):
         return np.full(t.shape, lr)
@@ -290,9 +234,9 @@ def step_decay(lr, step_size, gamma=0.1) -> Schedule:
     >>> s(9), s(10), s(np.array([0, 19, 20, 30])).tolist()
     (0.1, 0.05, [0.1, 0.05, 0.025, 0.0125])
     """
-    lr = _rate("lr", lr)
-    step_size = _integer("step_size", step_size, 1)
-    gamma = _positive("gamma", gamma)
+    lr = _checks.real("lr", lr, low=0.0)
+    step_size = _checks.integer("step_size", step_size, low=1)
+    gamma = _checks.real("gamma", gamma, low=0.0, low_open=True)
 
     def fn(t):
         return _scaled(lr, gamma ** (t // step_size))
@@ -320,13 +264,13 @@ def multistep_decay(lr, milestones, gamma=0.1) -> Schedule:
     >>> s(np.arange(7)).tolist()
     [1.0, 1.0, 1.0, 0.5, 0.5, 0.125, 0.125]
     """
-    lr = _rate("lr", lr)
+    lr = _checks.real("lr", lr, low=0.0)
     if isinstance(milestones, (str, bytes)) or not isinstance(milestones, (Sequence, np.ndarray)):
         raise ValueError(f"milestones must be a sequence of integers >= 1, got {milestones!r}")
-    marks = tuple(_integer(f"milestones[{i}]", m, 1) for i, m in enumerate(milestones))
+    marks = tuple(_checks.integer(f"milestones[{i}]", m, low=1) for i, m in enumerate(milestones))
     if any(b < a for a, b in zip(marks, marks[1:])):
         raise ValueError(f"milestones must be sorted (non-decreasing), got {milestones!r}")
-    gamma = _positive("gamma", gamma)
+    gamma = _checks.real("gamma", gamma, low=0.0, low_open=True)
     edges = np.array(marks, dtype=np.int64)
 
     def fn(t):
@@ -354,10 +298,10 @@ def exponential_decay(lr, decay_steps, decay_rate, staircase=False) -> Schedule:
     >>> s(1), s(2), exponential_decay(1.0, 2, 0.25, staircase=True)(3)
     (0.5, 0.25, 0.25)
     """
-    lr = _rate("lr", lr)
-    decay_steps = _integer("decay_steps", decay_steps, 1)
-    decay_rate = _positive("decay_rate", decay_rate)
-    staircase = _flag("staircase", staircase)
+    lr = _checks.real("lr", lr, low=0.0)
+    decay_steps = _checks.integer("decay_steps", decay_steps, low=1)
+    decay_rate = _checks.real("decay_rate", decay_rate, low=0.0, low_open=True)
+    staircase = _checks.flag("staircase", staircase)
 
     def fn(t):
         p = t / decay_steps
@@ -388,10 +332,10 @@ def inverse_time_decay(lr, decay_steps, decay_rate, staircase=False) -> Schedule
     >>> s(0), s(10), s(30), inverse_time_decay(1.0, 10, 1.0, staircase=True)(19)
     (1.0, 0.5, 0.25, 0.5)
     """
-    lr = _rate("lr", lr)
-    decay_steps = _integer("decay_steps", decay_steps, 1)
-    decay_rate = _rate("decay_rate", decay_rate)
-    staircase = _flag("staircase", staircase)
+    lr = _checks.real("lr", lr, low=0.0)
+    decay_steps = _checks.integer("decay_steps", decay_steps, low=1)
+    decay_rate = _checks.real("decay_rate", decay_rate, low=0.0)
+    staircase = _checks.flag("staircase", staircase)
 
     def fn(t):
         p = t / decay_steps
@@ -421,10 +365,10 @@ def polynomial_decay(lr, decay_steps, end_lr=1e-4, power=1.0) -> Schedule:
     >>> s(np.arange(6)).tolist()
     [1.0, 0.5625, 0.25, 0.0625, 0.0, 0.0]
     """
-    lr = _rate("lr", lr)
-    decay_steps = _integer("decay_steps", decay_steps, 1)
-    end_lr = _rate("end_lr", end_lr)
-    power = _positive("power", power)
+    lr = _checks.real("lr", lr, low=0.0)
+    decay_steps = _checks.integer("decay_steps", decay_steps, low=1)
+    end_lr = _checks.real("end_lr", end_lr, low=0.0)
+    power = _checks.real("power", power, low=0.0, low_open=True)
 
     def fn(t):
         p = np.minimum(t, decay_steps) / decay_steps
@@ -453,9 +397,9 @@ def cosine_decay(lr, decay_steps, alpha=0.0) -> Schedule:
     >>> s(np.array([0, 2, 4, 100])).tolist()
     [1.0, 0.55, 0.1, 0.1]
     """
-    lr = _rate("lr", lr)
-    decay_steps = _integer("decay_steps", decay_steps, 1)
-    alpha = _between("alpha", alpha, 0.0, 1.0, low_open=False, high_open=False)
+    lr = _checks.real("lr", lr, low=0.0)
+    decay_steps = _checks.integer("decay_steps", decay_steps, low=1)
+    alpha = _checks.real("alpha", alpha, low=0.0, high=1.0)
 
     def fn(t):
         fraction = np.minimum(t, decay_steps) / decay_steps
@@ -493,13 +437,11 @@ def cosine_restarts(lr, first_decay_steps, t_mul=2.0, m_mul=1.0, alpha=0.0) -> S
     >>> np.round(s(np.arange(7)), 6).tolist()  # periods [0, 2), [2, 6), [6, 14)
     [1.0, 0.5, 0.5, 0.426777, 0.25, 0.073223, 0.25]
     """
-    lr = _rate("lr", lr)
-    first_decay_steps = _integer("first_decay_steps", first_decay_steps, 1)
-    t_mul = _number("t_mul", t_mul)
-    if t_mul < 1.0:
-        raise ValueError(f"t_mul must be >= 1, got {t_mul!r}")
-    m_mul = _rate("m_mul", m_mul)
-    alpha = _between("alpha", alpha, 0.0, 1.0, low_open=False, high_open=False)
+    lr = _checks.real("lr", lr, low=0.0)
+    first_decay_steps = _checks.integer("first_decay_steps", first_decay_steps, low=1)
+    t_mul = _checks.real("t_mul", t_mul, low=1.0)
+    m_mul = _checks.real("m_mul", m_mul, low=0.0)
+    alpha = _checks.real("alpha", alpha, low=0.0, high=1.0)
 
     def period_start(i):
         return (1.0 - t_mul**i) / (1.0 - t_mul)
@@ -558,7 +500,7 @@ def join(schedules, boundaries) -> Schedule:
         raise ValueError(
             f"boundaries must hold len(schedules) - 1 = {len(pieces) - 1} steps, got {boundaries!r}"
         )
-    bounds = tuple(_integer(f"boundaries[{i}]", b, 1) for i, b in enumerate(boundaries))
+    bounds = tuple(_checks.integer(f"boundaries[{i}]", b, low=1) for i, b in enumerate(boundaries))
     if any(b <= a for a, b in zip(bounds, bounds[1:])):
         raise ValueError(f"boundaries must be strictly increasing, got {boundaries!r}")
     fn = _joined([s._fn for s in pieces], bounds)
@@ -583,15 +525,14 @@ def _joined(fns: list, bounds: tuple) -> _StepFn:
     return fn
 
 
-def _linear_ramp(lr, warmup_steps, start_factor) -> Schedule:
+def _linear_ramp(lr, warmup_steps, start_factor) -> _StepFn:
     """PyTorch ``LinearLR`` to end_factor 1 over ``warmup_steps`` (closed form):
     ``lr * (start_factor + (1 - start_factor) * min(t, warmup_steps) / warmup_steps)``."""
 
     def fn(t):
         return lr * (start_factor + (1.0 - start_factor) * np.minimum(t, warmup_steps) / warmup_steps)
 
-    params = {"lr": lr, "warmup_steps": warmup_steps, "start_factor": start_factor}
-    return Schedule("_linear_ramp", params, fn)
+    return fn
 
 
 def linear_warmup(schedule, warmup_steps, start_factor=1 / 3) -> Schedule:
@@ -616,15 +557,14 @@ def linear_warmup(schedule, warmup_steps, start_factor=1 / 3) -> Schedule:
     [0.15, 0.2, 0.25, 0.3, 0.3]
     """
     schedule = _schedule("schedule", schedule)
-    warmup_steps = _integer("warmup_steps", warmup_steps, 1)
-    start_factor = _between("start_factor", start_factor, 0.0, 1.0, low_open=True, high_open=False)
+    warmup_steps = _checks.integer("warmup_steps", warmup_steps, low=1)
+    start_factor = _checks.real("start_factor", start_factor, low=0.0, high=1.0, low_open=True)
     ramp = _linear_ramp(schedule(0), warmup_steps, start_factor)
-    joined = join([ramp, schedule], [warmup_steps])
     params = {"schedule": schedule, "warmup_steps": warmup_steps, "start_factor": start_factor}
-    return Schedule("linear_warmup", params, joined._fn)
+    return Schedule("linear_warmup", params, _joined([ramp, schedule._fn], (warmup_steps,)))
 
 
-def _anneal(start_lr, end_lr, offset, start_step, end_step, anneal) -> Schedule:
+def _anneal(start_lr, end_lr, offset, start_step, end_step, anneal) -> _StepFn:
     """One phase of OneCycleLR, at local step ``t`` (global step ``t + offset``):
     ``pct = min((t + offset - start_step) / (end_step - start_step), 1)``, then
     cosine ``end + (start - end)/2 * (1 + cos(pi*pct))`` or linear ``(end - start)*pct + start``."""
@@ -636,15 +576,7 @@ def _anneal(start_lr, end_lr, offset, start_step, end_step, anneal) -> Schedule:
             return end_lr + (start_lr - end_lr) / 2.0 * (np.cos(np.pi * pct) + 1.0)
         return (end_lr - start_lr) * pct + start_lr
 
-    params = {
-        "start_lr": start_lr,
-        "end_lr": end_lr,
-        "offset": offset,
-        "start_step": start_step,
-        "end_step": end_step,
-        "anneal": anneal,
-    }
-    return Schedule("_anneal", params, fn)
+    return fn
 
 
 def one_cycle(
@@ -690,13 +622,13 @@ def one_cycle(
     >>> [round(v, 6) for v in s(np.arange(7)).tolist()]  # phases [0, 1.5], (1.5, 4]
     [0.25, 0.75, 0.805, 0.415, 0.025, 0.025, 0.025]
     """
-    max_lr = _rate("max_lr", max_lr)
-    total_steps = _integer("total_steps", total_steps, 2)
-    pct_start = _between("pct_start", pct_start, 0.0, 1.0, low_open=True, high_open=True)
-    div_factor = _positive("div_factor", div_factor)
-    final_div_factor = _positive("final_div_factor", final_div_factor)
-    anneal = _choice("anneal", anneal, ("cos", "linear"))
-    three_phase = _flag("three_phase", three_phase)
+    max_lr = _checks.real("max_lr", max_lr, low=0.0)
+    total_steps = _checks.integer("total_steps", total_steps, low=2)
+    pct_start = _checks.real("pct_start", pct_start, low=0.0, high=1.0, low_open=True, high_open=True)
+    div_factor = _checks.real("div_factor", div_factor, low=0.0, low_open=True)
+    final_div_factor = _checks.real("final_div_factor", final_div_factor, low=0.0, low_open=True)
+    anneal = _checks.choice("anneal", anneal, ("cos", "linear"))
+    three_phase = _checks.flag("three_phase", three_phase)
 
     last = float(total_steps - 1)
     rise_end = float(pct_start * total_steps) - 1
@@ -730,7 +662,7 @@ def one_cycle(
             continue  # a phase too short to hold a step (the middle one of three)
         pieces.append(_anneal(start_lr, end_lr, first, start_step, end_step, anneal))
         starts.append(first)
-    joined = join(pieces, starts[1:])
+    joined = _joined(pieces, tuple(starts[1:]))
     params = {
         "max_lr": max_lr,
         "total_steps": total_steps,
@@ -740,7 +672,7 @@ def one_cycle(
         "anneal": anneal,
         "three_phase": three_phase,
     }
-    return Schedule("one_cycle", params, joined._fn)
+    return Schedule("one_cycle", params, joined)
 
 
 def cyclic(base_lr, max_lr, step_size_up=2000, step_size_down=None, mode="triangular", gamma=1.0) -> Schedule:
@@ -770,15 +702,15 @@ def cyclic(base_lr, max_lr, step_size_up=2000, step_size_down=None, mode="triang
     >>> np.round(s(np.arange(7)), 12).tolist()
     [0.0, 0.5, 1.0, 0.0, 0.25, 0.5, 0.0]
     """
-    base_lr = _rate("base_lr", base_lr)
-    max_lr = _rate("max_lr", max_lr)
+    base_lr = _checks.real("base_lr", base_lr, low=0.0)
+    max_lr = _checks.real("max_lr", max_lr, low=0.0)
     if max_lr < base_lr:
-        raise ValueError(f"max_lr must be >= base_lr = {base_lr!r}, got {max_lr!r}")
-    step_size_up = _integer("step_size_up", step_size_up, 1)
+        raise _checks.error("max_lr", f"a real number >= base_lr = {base_lr!r}", max_lr)
+    step_size_up = _checks.integer("step_size_up", step_size_up, low=1)
     if step_size_down is not None:
-        step_size_down = _integer("step_size_down", step_size_down, 1)
-    mode = _choice("mode", mode, ("triangular", "triangular2", "exp_range"))
-    gamma = _between("gamma", gamma, 0.0, 1.0, low_open=True, high_open=False)
+        step_size_down = _checks.integer("step_size_down", step_size_down, low=1)
+    mode = _checks.choice("mode", mode, ("triangular", "triangular2", "exp_range"))
+    gamma = _checks.real("gamma", gamma, low=0.0, high=1.0, low_open=True)
 
     up = float(step_size_up)
     total = up + (float(step_size_down) if step_size_down is not None else up)
@@ -844,15 +776,15 @@ def reduce_on_plateau(
     >>> s.reactive, s(0), s(np.arange(2)).tolist()
     (True, 0.1, [0.1, 0.1])
     """
-    lr = _rate("lr", lr)
-    factor = _between("factor", factor, 0.0, 1.0, low_open=True, high_open=True)
-    patience = _integer("patience", patience, 0)
-    threshold_mode = _choice("threshold_mode", threshold_mode, ("rel", "abs"))
-    threshold = _rate("threshold", threshold)
+    lr = _checks.real("lr", lr, low=0.0)
+    factor = _checks.real("factor", factor, low=0.0, high=1.0, low_open=True, high_open=True)
+    patience = _checks.integer("patience", patience, low=0)
+    threshold_mode = _checks.choice("threshold_mode", threshold_mode, ("rel", "abs"))
+    threshold = _checks.real("threshold", threshold, low=0.0)
     if threshold_mode == "rel" and threshold >= 1.0:
-        raise ValueError(f"threshold must be in [0, 1) for threshold_mode='rel', got {threshold!r}")
-    cooldown = _integer("cooldown", cooldown, 0)
-    min_lr = _rate("min_lr", min_lr)
+        raise _checks.error("threshold", "a real number in [0, 1) for threshold_mode='rel'", threshold)
+    cooldown = _checks.integer("cooldown", cooldown, low=0)
+    min_lr = _checks.real("min_lr", min_lr, low=0.0)
 
     def fn(t):
         return np.full(t.shape, lr)
@@ -960,10 +892,11 @@ class PlateauBank:
         >>> [bank.observe([v]).item() for v in (3.0, 2.0, float("nan"), 2.0)]
         [1.0, 1.0, 0.5, 0.25]
         """
+        values = _checks.real_array("loss", loss, allow_inf=True, allow_nan=True)
         try:
-            losses = np.broadcast_to(np.asarray(loss, dtype=np.float64), self._lr.shape)
-        except (TypeError, ValueError):
-            raise ValueError(f"loss must be numbers of shape ({len(self)},), got {loss!r}") from None
+            losses = np.broadcast_to(values, self._lr.shape)
+        except ValueError:
+            raise _checks.error("loss", f"a number or {len(self)} of them", loss) from None
         better = losses < self._best * self._scale - self._shift  # False for NaN
         self._best = np.where(better, losses, self._best)
         bad = np.where(better, 0, self._bad + 1)
@@ -997,7 +930,9 @@ def plateau_bank(schedules) -> PlateauBank:
     return PlateauBank(schedules)
 
 
-_FACTORIES = {
+#: Every schedule factory by name: a schedule's ``name`` is its factory's key
+#: here, and ``SCHEDULES[s.name](**s.params) == s``.
+SCHEDULES = {
     f.__name__: f
     for f in (
         constant,
@@ -1013,7 +948,6 @@ _FACTORIES = {
         one_cycle,
         cyclic,
         reduce_on_plateau,
-        _linear_ramp,
-        _anneal,
     )
 }
+_FACTORIES = SCHEDULES  # the name it had before it was public

@@ -16,8 +16,10 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from . import _checks
 from . import losses as _losses
 from .data import Dataset
+from .descent import _point
 from .theory import curvature
 
 __all__ = ["MAX_GUESSES", "RandomSearch", "random_search", "expected_evaluations"]
@@ -30,28 +32,10 @@ MAX_GUESSES = 1_000_000
 _CHUNK = 100_000
 
 
-def _check_data(data) -> Dataset:
-    if not isinstance(data, Dataset):
-        raise ValueError(f"data must be a lrcore Dataset, got {type(data).__name__}")
-    return data
-
-
-def _check_pair(name: str, value, positive: bool) -> tuple[float, float]:
-    """Two finite numbers (and > 0 if ``positive``), else ValueError naming ``name``."""
-    try:
-        first, second = (float(v) for v in value)
-    except (TypeError, ValueError):
-        raise ValueError(f"{name} must be a pair of numbers (w, b), got {value!r}") from None
-    if not (math.isfinite(first) and math.isfinite(second)):
-        raise ValueError(f"{name} must be finite, got {value!r}")
-    if positive and not (first > 0 and second > 0):
-        raise ValueError(f"{name} must be > 0 in both w and b, got {value!r}")
-    return first, second
-
-
 def _check_box(center, half_width) -> tuple[tuple[float, float], tuple[float, float]]:
-    center = _check_pair("center", center, positive=False)
-    half_width = _check_pair("half_width", half_width, positive=True)
+    """The box ``center ± half_width``: finite pairs, half-widths > 0, edges finite."""
+    center = _point("center", center)
+    half_width = _point("half_width", half_width, low=0.0, low_open=True)
     edges = [c + s * h for c, h in zip(center, half_width) for s in (-1.0, 1.0)]
     if not all(math.isfinite(edge) for edge in edges):
         raise ValueError(
@@ -100,12 +84,7 @@ class RandomSearch:
         >>> s.evaluations_to(10.0), s.evaluations_to(3.5), s.evaluations_to(1.0), s.evaluations_to(0.5)
         (1, 2, 4, None)
         """
-        try:
-            target = float(target_loss)
-        except (TypeError, ValueError):
-            raise ValueError(f"target_loss must be a number, got {target_loss!r}") from None
-        if math.isnan(target):
-            raise ValueError(f"target_loss must not be NaN, got {target_loss!r}")
+        target = _checks.real("target_loss", target_loss, allow_inf=True)
         reached = self.best_so_far <= target
         if not reached.size or not reached[-1]:  # non-increasing: the last is the best
             return None
@@ -142,16 +121,14 @@ def random_search(data: Dataset, *, guesses: int, center, half_width, loss="mse"
     >>> bool(s.best_so_far[-1] < 0.05), s.evaluations_to(0.05) <= 1000
     (True, True)
     """
-    data = _check_data(data)
-    if isinstance(guesses, bool) or not isinstance(guesses, (int, np.integer)) or not 1 <= guesses <= MAX_GUESSES:
-        raise ValueError(f"guesses must be an integer in 1..{MAX_GUESSES:,}, got {guesses!r}")
+    data = _checks.dataset("data", data)
+    guesses = _checks.integer("guesses", guesses, low=1, high=MAX_GUESSES)
     (cw, cb), (hw, hb) = _check_box(center, half_width)
-    if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)) or seed < 0:
-        raise ValueError(f"seed must be an integer >= 0, got {seed!r}")
+    seed = _checks.integer("seed", seed, low=0)
     loss_fn = _losses.get(loss)
 
     # Rows, not columns, per guess: then guess i is the same for any `guesses`.
-    unit = np.random.default_rng(int(seed)).random((int(guesses), 2))
+    unit = np.random.default_rng(seed).random((guesses, 2))
     # |2u - 1| <= 1 exactly, so rounding cannot step outside [c - h, c + h].
     w = cw + hw * (2.0 * unit[:, 0] - 1.0)
     b = cb + hb * (2.0 * unit[:, 1] - 1.0)
@@ -264,14 +241,9 @@ def expected_evaluations(data: Dataset, *, center, half_width, target_gap, loss=
     >>> expected_evaluations(data, center=(9.0, 1.0), half_width=(1.0, 1.0), target_gap=1.0)
     inf
     """
-    data = _check_data(data)
+    data = _checks.dataset("data", data)
     (cw, cb), (hw, hb) = _check_box(center, half_width)
-    try:
-        gap = float(target_gap)
-    except (TypeError, ValueError):
-        raise ValueError(f"target_gap must be a number, got {target_gap!r}") from None
-    if not (math.isfinite(gap) and gap > 0):
-        raise ValueError(f"target_gap must be finite and > 0, got {target_gap!r}")
+    gap = _checks.real("target_gap", target_gap, low=0.0, low_open=True)
     if _losses.get(loss).name != "mse":
         raise ValueError(f"loss must be 'mse' (its level sets are ellipses), got {loss!r}")
 

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from . import _checks
 from . import losses as _losses
 from .data import Dataset
 from .descent import Trajectory, run
@@ -26,19 +27,7 @@ PARAMS = ("w", "b")
 
 
 def _check_param(param) -> str:
-    if param not in PARAMS:
-        raise ValueError(f"param must be 'w' or 'b', got {param!r}")
-    return param
-
-
-def _check_finite(name: str, value) -> float:
-    try:
-        number = float(value)
-    except (TypeError, ValueError):
-        raise ValueError(f"{name} must be a number, got {value!r}") from None
-    if not math.isfinite(number):
-        raise ValueError(f"{name} must be finite, got {value!r}")
-    return number
+    return _checks.choice("param", param, PARAMS)
 
 
 def only(param: str, optimizer: Optimizer | None = None) -> Optimizer:
@@ -193,18 +182,20 @@ def along(data: Dataset, param: str, held: float, loss="mse") -> Slice:
     >>> s.minimizer, s.curvature, s.min_loss, s.lr_one_step
     (2.0, 10.0, 0.0, 0.1)
     """
+    _checks.dataset("data", data)
     _check_param(param)
-    held = _check_finite("held", held)
+    held = _checks.real("held", held)
     loss_fn = _losses.get(loss)
     m = data.moments
     if param == "b":
-        mean_aa, mean_ac = 1.0, m.mean_y - held * m.mean_x
+        mean_ac = m.mean_y - held * m.mean_x
     else:
-        mean_aa = m.var_x + m.mean_x**2
         mean_ac = m.cov_xy + m.mean_x * m.mean_y - held * m.mean_x
     if loss_fn.name == "mse":
-        p_min = mean_ac / mean_aa
-        curvature = 2.0 * mean_aa
+        # the MSE's second derivative along p is the Hessian's diagonal, 2*mean(a*a)
+        i = PARAMS.index(param)
+        curvature = float(_losses.mse_hessian(data)[i, i])
+        p_min = mean_ac / (curvature / 2.0)
     else:
         targets, weights = _targets(data, param, held)
         low, high = (float(targets.min()), float(targets.max())) if targets.size else (0.0, 0.0)
@@ -260,8 +251,8 @@ def run_slice(data: Dataset, lr, *, param: str, held: float, start: float, steps
     ([5.0, 2.0], [0.0, 0.0])
     """
     _check_param(param)
-    held = _check_finite("held", held)
-    start = _check_finite("start", start)
+    held = _checks.real("held", held)
+    start = _checks.real("start", start)
     point = (start, held) if param == "w" else (held, start)
     return run(data, lr, steps=steps, start=point, loss=loss, optimizer=only(param))
 
@@ -293,9 +284,7 @@ def regime(s: Slice, lr: float) -> Regime:
     >>> [regime(s, lr).name for lr in (0.25, 0.5, 0.75, 1.0, 1.01)]
     ['monotone', 'one step', 'oscillating but converging', 'stuck bouncing', 'diverging']
     """
-    lr = float(lr)
-    if not (math.isfinite(lr) and lr > 0):
-        raise ValueError(f"lr must be finite and > 0, got {lr!r}")
+    lr = _checks.real("lr", lr, low=0.0, low_open=True)
     name = s.loss.name
     if name == "mae" or s.curvature == 0.0:
         return Regime(

@@ -29,13 +29,13 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from numbers import Real
 
 import numpy as np
 
+from . import _checks
 from . import losses as _losses
 from .data import Dataset
-from .descent import _check_start
+from .descent import _point
 from .optimizers import Optimizer
 from .optimizers import get as _get_optimizer
 
@@ -58,22 +58,7 @@ EDGE_RTOL = 1e-12
 
 
 def _as_rates(lr) -> np.ndarray:
-    rates = np.asarray(lr, dtype=np.float64)
-    if np.any(~np.isfinite(rates)) or np.any(rates < 0):
-        raise ValueError(f"lr must be finite and >= 0, got {lr!r}")
-    return rates
-
-
-def _check_steps(steps, low: int) -> int:
-    if isinstance(steps, (bool, np.bool_)) or not isinstance(steps, (int, np.integer)) or steps < low:
-        raise ValueError(f"steps must be an integer >= {low}, got {steps!r}")
-    return int(steps)
-
-
-def _check_data(data) -> Dataset:
-    if not isinstance(data, Dataset):
-        raise ValueError(f"data must be a lrcore Dataset, got {type(data).__name__}")
-    return data
+    return _checks.real_array("lr", lr, low=0.0)
 
 
 @dataclass(frozen=True)
@@ -181,9 +166,7 @@ class Curvature:
         >>> float(c.steps_to(1e-6, 0.25)), float(c.steps_to(1e-6, 0.5)), float(c.steps_to(1e-6, 1.0))
         (10.0, 1.0, inf)
         """
-        tol = float(tol)
-        if not 0.0 < tol <= 1.0:
-            raise ValueError(f"tol must be in (0, 1], got {tol!r}")
+        tol = _checks.real("tol", tol, low=0.0, high=1.0, low_open=True)
         rho = np.asarray(self.contraction(lr), dtype=np.float64)
         with np.errstate(divide="ignore", invalid="ignore"):
             k = np.ceil(np.log(tol) / (2.0 * np.log(rho)) - 1e-9)
@@ -218,11 +201,7 @@ class Curvature:
         >>> c.regimes(0.3), c.regimes(0.5)
         (('monotone', 'oscillating'), ('monotone', 'diverging'))
         """
-        if isinstance(lr, (bool, np.bool_)) or not isinstance(lr, (Real, np.number)):
-            raise ValueError(f"lr must be a finite number >= 0, got {lr!r}")
-        rate = float(lr)
-        if not (math.isfinite(rate) and rate >= 0.0):
-            raise ValueError(f"lr must be a finite number >= 0, got {lr!r}")
+        rate = _checks.real("lr", lr, low=0.0)
 
         def regime(lam: float) -> str:
             p = rate * lam
@@ -255,10 +234,12 @@ class Curvature:
         >>> np.hypot(flat, steep).tolist()  # the distance to (2, 1)
         [0.0, 1.0]
         """
+        w_arr = _checks.real_array("w", w, allow_inf=True, allow_nan=True)
+        b_arr = _checks.real_array("b", b, allow_inf=True, allow_nan=True)
         try:
-            w_arr, b_arr = np.broadcast_arrays(np.asarray(w, dtype=np.float64), np.asarray(b, dtype=np.float64))
-        except (TypeError, ValueError):
-            raise ValueError(f"w and b must be numbers that broadcast together, got {w!r} and {b!r}") from None
+            w_arr, b_arr = np.broadcast_arrays(w_arr, b_arr)
+        except ValueError:
+            raise ValueError(f"w and b must broadcast together, got shapes {w_arr.shape} and {b_arr.shape}") from None
         du = w_arr - self.minimizer[0]
         dv = b_arr - self.minimizer[1]
         (f_w, s_w), (f_b, s_b) = self.eigenvectors
@@ -283,8 +264,8 @@ class Curvature:
         [0.015625, 0.0, 1.0]
         """
         rates = _as_rates(lr)
-        steps = _check_steps(steps, 0)
-        flat, steep = self.components(*_check_start(start))
+        steps = _checks.integer("steps", steps, low=0)
+        flat, steep = self.components(*_point("start", start))
         gap = np.zeros(rates.shape)
         with np.errstate(over="ignore"):
             for lam, c in ((self.lambda_min, flat), (self.lambda_max, steep)):
@@ -338,8 +319,8 @@ class Curvature:
         >>> round(c.best_rate(100_000, (3.0, 1.0)) / c.lr_optimal, 4)  # many steps: lr_optimal
         1.0
         """
-        steps = _check_steps(steps, 1)
-        flat, steep = (float(v) for v in self.components(*_check_start(start)))
+        steps = _checks.integer("steps", steps, low=1)
+        flat, steep = (float(v) for v in self.components(*_point("start", start)))
         if flat == 0.0 and steep == 0.0:
             return self.lr_optimal
         root = 1.0 / (2 * steps - 1)
@@ -354,21 +335,21 @@ class Curvature:
         return float(min(rate, self.lr_max_stable))
 
 
-def _bowl(scale: float, mean_x: float, var_x: float, minimizer, min_loss: float) -> Curvature:
-    """The :class:`Curvature` of ``H = scale*[[var_x + mean_x**2, mean_x], [mean_x, 1]]``.
+def _bowl(hessian: np.ndarray, var_x: float, minimizer, min_loss: float) -> Curvature:
+    """The :class:`Curvature` of ``H = scale*[[var_x + mean_x**2, mean_x], [mean_x, 1]]``
+    (``losses._line_hessian``), given with the ``var_x`` it was made from.
 
     Eigenvalues by the closed form for a symmetric 2x2 matrix, written so that
     ``lambda_min`` keeps its digits when ``mean_x`` is large:
-    ``lambda_min = det/lambda_max`` with ``det = scale**2*var_x`` exactly (the
-    difference ``half_trace - half_gap`` would cancel).
+    ``lambda_min = det/lambda_max`` with ``det = scale**2*var_x`` exactly,
+    ``scale = h_bb`` (the difference ``half_trace - half_gap`` would cancel).
     """
-    h_ww = scale * (var_x + mean_x * mean_x)
-    h_wb = scale * mean_x
-    h_bb = scale
+    (h_ww, h_wb), (_, h_bb) = hessian
+    h_ww, h_wb, h_bb = float(h_ww), float(h_wb), float(h_bb)
     half_trace = 0.5 * (h_ww + h_bb)
     half_gap = math.hypot(0.5 * (h_ww - h_bb), h_wb)
     lambda_max = half_trace + half_gap
-    lambda_min = scale * scale * var_x / lambda_max
+    lambda_min = h_bb * h_bb * var_x / lambda_max
     # Eigenvector of lambda_max: (h_wb, lambda_max - h_ww) or (lambda_max - h_bb, h_wb);
     # take the longer of the two for accuracy.
     v1 = np.array([h_wb, lambda_max - h_ww])
@@ -378,7 +359,7 @@ def _bowl(scale: float, mean_x: float, var_x: float, minimizer, min_loss: float)
     top = np.array([1.0, 0.0]) if norm == 0 else top / norm
     bottom = np.array([-top[1], top[0]])
     return Curvature(
-        hessian=np.array([[h_ww, h_wb], [h_wb, h_bb]]),
+        hessian=hessian,
         eigenvectors=np.column_stack([bottom, top]),
         lambda_min=float(lambda_min),
         lambda_max=float(lambda_max),
@@ -399,11 +380,9 @@ def curvature(data: Dataset) -> Curvature:
     >>> c.lambda_min, c.lambda_max, c.lr_max_stable, c.minimizer
     (2.0, 2.0, 1.0, (2.0, 1.0))
     """
-    m = _check_data(data).moments
-    w_star = m.cov_xy / m.var_x
-    b_star = m.mean_y - w_star * m.mean_x
-    min_loss = max(m.var_y - m.cov_xy * w_star, 0.0)
-    return _bowl(2.0, m.mean_x, m.var_x, (w_star, b_star), min_loss)
+    data = _checks.dataset("data", data)
+    hessian = _losses.mse_hessian(data)
+    return _bowl(hessian, data.moments.var_x, _losses.mse_minimizer(data), _losses.mse_floor(data))
 
 
 def local_curvature(data: Dataset, loss="mse", **params) -> Curvature | None:
@@ -441,7 +420,7 @@ def local_curvature(data: Dataset, loss="mse", **params) -> Curvature | None:
     >>> local_curvature(square, "huber", delta=0.5) is None  # no point inside delta
     True
     """
-    _check_data(data)
+    _checks.dataset("data", data)
     loss_fn = _losses.get(loss, **params)
     if loss_fn.name == "mse":
         return curvature(data)
@@ -458,7 +437,7 @@ def local_curvature(data: Dataset, loss="mse", **params) -> Curvature | None:
     var_in = float(np.mean((x_in - mean_in) ** 2))  # centered: x near 1000 keeps its digits
     fraction = x_in.size / data.n
     min_loss = float(loss_fn.value(data, w_star, b_star))
-    return _bowl(fraction, mean_in, var_in, (w_star, b_star), min_loss)
+    return _bowl(_losses._line_hessian(fraction, mean_in, var_in), var_in, (w_star, b_star), min_loss)
 
 
 def slice_curvature(data: Dataset, param: str) -> float:
@@ -469,12 +448,9 @@ def slice_curvature(data: Dataset, param: str) -> float:
     >>> slice_curvature(Dataset([1.0, 3.0], [0.0, 0.0]), "w"), slice_curvature(Dataset([1.0, 3.0], [0.0, 0.0]), "b")
     (10.0, 2.0)
     """
-    m = data.moments
-    if param == "w":
-        return float(2.0 * (m.var_x + m.mean_x * m.mean_x))
-    if param == "b":
-        return 2.0
-    raise ValueError(f"param must be 'w' or 'b', got {param!r}")
+    param = _checks.choice("param", param, ("w", "b"))
+    hessian = _losses.mse_hessian(data)
+    return float(hessian[0, 0] if param == "w" else hessian[1, 1])
 
 
 def _edge_factor(optimizer) -> float | None:
@@ -485,7 +461,7 @@ def _edge_factor(optimizer) -> float | None:
     if isinstance(optimizer, str):
         optimizer = _get_optimizer(optimizer)
     if not isinstance(optimizer, Optimizer):
-        raise ValueError(f"optimizer must be None, a name or an Optimizer, got {optimizer!r}")
+        raise _checks.error("optimizer", "None, a name or an Optimizer", optimizer)
     if optimizer.name != "sgd":
         return None
     beta = float(optimizer.params.get("momentum", 0.0))
@@ -539,7 +515,7 @@ def stable_edge(data: Dataset, optimizer=None) -> float | None:
     0.75
     """
     _edge_factor(optimizer)  # a bad optimizer is named before the data is looked at
-    return curvature(_check_data(data)).edge(optimizer)
+    return curvature(_checks.dataset("data", data)).edge(optimizer)
 
 
 def lr_max_stable_momentum(data: Dataset, momentum: float) -> float:
@@ -550,7 +526,5 @@ def lr_max_stable_momentum(data: Dataset, momentum: float) -> float:
     >>> lr_max_stable_momentum(Dataset([-1.0, 1.0], [0.0, 0.0]), 0.9)
     1.9
     """
-    momentum = float(momentum)
-    if not 0.0 <= momentum < 1.0:
-        raise ValueError(f"momentum must be in [0, 1), got {momentum!r}")
+    momentum = _checks.real("momentum", momentum, low=0.0, high=1.0, high_open=True)
     return 2.0 * (1.0 + momentum) / curvature(data).lambda_max

@@ -445,7 +445,7 @@ def test_broadcasting_shapes(name):
             np.testing.assert_allclose(value, per_sample(loss, data, w, b)[0], rtol=1e-12)
     with pytest.raises(ValueError, match="broadcast"):
         loss.value(data, [1.0, 2.0], [1.0, 2.0, 3.0])
-    with pytest.raises(ValueError, match="w must be numbers"):
+    with pytest.raises(ValueError, match="w must be real numbers, got 'steep'"):
         loss.value(data, "steep", 1.0)
     with pytest.raises(ValueError, match="Dataset"):
         loss.value((data.x, data.y), 1.0, 1.0)

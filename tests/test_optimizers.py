@@ -234,7 +234,7 @@ def test_get_maps_names_to_factories():
     "call, word",
     [
         (lambda: get("adamw"), "adamw"),
-        (lambda: get(3), "unknown optimizer"),
+        (lambda: get(3), "optimizer must be one of 'sgd', .*, got 3"),
         (lambda: get("adam", momentum=0.9), "momentum"),
         (lambda: get("momentum", nesterov=True), "nesterov"),
         (lambda: get("adagrad", alpha=0.5), "alpha"),
