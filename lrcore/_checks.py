@@ -218,6 +218,18 @@ def dataset(name: str, value):
     return value
 
 
+def _holds_bool(items) -> bool:
+    """Whether nested lists or tuples hold a bool (numpy turns [0.5, True] into floats)."""
+    stack = [items]
+    while stack:
+        for item in stack.pop():
+            if isinstance(item, (list, tuple)):
+                stack.append(item)
+            elif isinstance(item, (bool, np.bool_)):
+                return True
+    return False
+
+
 def real_array(
     name: str,
     value,
@@ -234,7 +246,8 @@ def real_array(
 
     A number or any nesting of sequences of them; the dtype must be integer or
     floating (strings, bools, objects and complex numbers are rejected, with
-    ``value`` in the message). Each element is then checked as :func:`real`
+    ``value`` in the message; so is a bool in a list of numbers, which numpy
+    would turn into 1.0). Each element is then checked as :func:`real`
     checks a number (NaN passes only with ``allow_nan``); the first bad one is
     named with its index.
 
@@ -259,7 +272,7 @@ def real_array(
         raw = np.asarray(value)
     except (TypeError, ValueError, OverflowError):
         raw = None
-    if raw is None or raw.dtype.kind not in "iuf":
+    if raw is None or raw.dtype.kind not in "iuf" or (isinstance(value, (list, tuple)) and _holds_bool(value)):
         raise error(name, "real numbers", value)
     array = raw if raw.dtype == np.float64 else raw.astype(np.float64)
     if low is None and high is None and allow_inf and allow_nan:

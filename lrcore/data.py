@@ -73,7 +73,7 @@ def _as_column(values, name: str) -> np.ndarray:
         raw = np.asarray(values)
     except (TypeError, ValueError) as exc:
         raise DataError(f"{name} must be numbers: {exc}") from None
-    if raw.dtype.kind not in "biuf":  # no strings, objects or complex numbers
+    if raw.dtype.kind not in "iuf":  # no strings, bools, objects or complex numbers
         raise DataError(f"{name} must be real numbers, got values of type {raw.dtype}")
     array = np.array(raw, dtype=np.float64, copy=True)
     if array.ndim != 1:

@@ -80,7 +80,7 @@ class Slice:
 
     def point(self, p):
         """(w, b) of the slice's points ``p`` (broadcast)."""
-        p = np.asarray(p, dtype=np.float64)
+        p = _checks.real_array("p", p, allow_inf=True, allow_nan=True)
         held = np.full_like(p, self.held)
         return (p, held) if self.param == "w" else (held, p)
 
