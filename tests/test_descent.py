@@ -405,3 +405,104 @@ def test_reactive_schedules_among_other_runs_match_running_alone():
     # the reactive rates really moved, and the first plateau run was rescued
     mse = lrcore.run(data, items, steps=150)
     assert mse.lr[1, -1] < mse.lr[1, 0] and mse.lr[3, -1] < mse.lr[3, 0]
+
+
+# --- summaries of a trajectory ----------------------------------------------------
+
+
+def hand_made(loss, diverged_at):
+    """A Trajectory with these (K, steps+1) losses; w, b and lr are filler."""
+    loss = np.array(loss, dtype=np.float64)
+    k, columns = loss.shape
+    return lrcore.Trajectory(
+        w=np.zeros((k, columns)),
+        b=np.zeros((k, columns)),
+        loss=loss,
+        lr=np.full((k, columns - 1), 0.1),
+        diverged_at=np.array(diverged_at, dtype=np.int64),
+    )
+
+
+NAN = math.nan
+# finite; blew up at column 1; at column 0 (the start overflowed); at column 3
+RUNS = hand_made(
+    [
+        [4.0, 2.0, 1.0, 3.0, 0.5],
+        [4.0, NAN, NAN, NAN, NAN],
+        [NAN, NAN, NAN, NAN, NAN],
+        [4.0, 3.0, 2.0, NAN, NAN],
+    ],
+    [-1, 1, 0, 3],
+)
+
+
+def test_last_finite_and_final_loss_keep_diverged_at_zero_apart_from_finite():
+    assert RUNS.last_finite.tolist() == [4, 0, 0, 2]
+    np.testing.assert_array_equal(RUNS.final_loss, [0.5, 4.0, NAN, 2.0])
+    # the runs that blew up at columns 1 and 0 share a last column, not a final loss
+    assert RUNS.diverged_at[1] != RUNS.diverged_at[2]
+    assert RUNS.last_finite.dtype.kind == "i"
+
+
+def test_best_loss_is_the_lowest_finite_loss_or_nan():
+    np.testing.assert_array_equal(RUNS.best_loss, [0.5, 4.0, NAN, 2.0])
+    assert hand_made([[3.0, 1.0, 2.0]], [-1]).best_loss.tolist() == [1.0]  # not the last
+
+
+def test_steps_to_is_the_first_column_at_or_below_the_target():
+    assert RUNS.steps_to(1.0).tolist() == [2, -1, -1, -1]
+    assert RUNS.steps_to(0.5).tolist() == [4, -1, -1, -1]  # equal counts
+    assert RUNS.steps_to(4.0).tolist() == [0, 0, -1, 0]
+    assert RUNS.steps_to(0.1).tolist() == [-1, -1, -1, -1]
+    assert RUNS.steps_to(math.inf).tolist() == [0, 0, -1, 0]  # NaN reaches nothing
+    assert RUNS.steps_to([1.0, 5.0, 1.0, 2.5]).tolist() == [2, 0, -1, 2]  # one target per run
+    with pytest.raises(ValueError, match=r"target must be a loss or 4 of them"):
+        RUNS.steps_to([1.0, 2.0])
+
+
+def test_tail_mean_averages_the_last_share_of_the_steps_of_finite_runs():
+    np.testing.assert_array_equal(RUNS.tail_mean(0.5), [1.75, NAN, NAN, NAN])  # (3 + 0.5)/2
+    np.testing.assert_array_equal(RUNS.tail_mean(0.1), [0.5, NAN, NAN, NAN])  # at least one column
+    np.testing.assert_array_equal(RUNS.tail_mean(1.0), [1.625, NAN, NAN, NAN])  # columns 1..4
+    np.testing.assert_array_equal(RUNS.tail_mean(1.0, floor=0.5), [1.125, NAN, NAN, NAN])
+    # 0.1*30 is 3.0000000000000004 in floats: still 3 columns, not 4
+    thirty = hand_made([[9.0] * 27 + [1.0, 2.0, 3.0] + [6.0]], [-1])
+    assert thirty.tail_mean(0.1).tolist() == [(2.0 + 3.0 + 6.0) / 3]
+
+
+def test_tail_mean_with_one_step_and_with_none():
+    one = hand_made([[2.0, 1.0], [2.0, NAN]], [-1, 1])
+    np.testing.assert_array_equal(one.tail_mean(0.1), [1.0, NAN])
+    np.testing.assert_array_equal(one.last_finite, [1, 0])
+    np.testing.assert_array_equal(one.final_loss, [1.0, 2.0])
+    none = hand_made([[2.0]], [-1])
+    assert none.tail_mean(0.5).tolist() == [2.0] and none.last_finite.tolist() == [0]
+
+
+def test_settled_compares_the_final_gap_with_the_starting_one():
+    # gaps to 0.5: start 3.5, end 0 (finite run); diverged runs never settle
+    assert RUNS.settled(0.5, 0.0).tolist() == [True, False, False, False]
+    # gaps to 0: 4 at the start, 0.5 at the end: settled for tol >= 1/8, inclusive
+    assert RUNS.settled(0.0, 0.125).tolist() == [True, False, False, False]
+    assert RUNS.settled(0.0, 0.12).tolist() == [False, False, False, False]
+
+
+def test_summaries_of_real_runs_by_hand():
+    """Loss w**2 + b**2 from (1, 1): each step multiplies it by (1 - 2*lr)**2."""
+    data = lrcore.Dataset([-1.0, 1.0], [0.0, 0.0])
+    traj = lrcore.run(data, [0.25, 0.75, 1e7], steps=4, start=(1.0, 1.0))
+    assert traj.diverged_at.tolist() == [-1, -1, 1]
+    np.testing.assert_allclose(traj.final_loss[:2], [2 / 4**4, 2 / 4**4], rtol=1e-15)
+    assert traj.final_loss[2] == 2.0 and traj.last_finite.tolist() == [4, 4, 0]
+    assert traj.steps_to(2 / 4**2).tolist() == [2, 2, -1]
+    assert traj.settled(0.0, 1 / 4**4).tolist() == [True, True, False]
+
+
+def test_a_start_whose_loss_overflows_diverges_at_column_zero():
+    data = lrcore.Dataset([0.0, 1.0], [1e155, 1e155])  # (0 - 1e155)**2 overflows
+    traj = lrcore.run(data, [0.1, 0.2], steps=3)
+    assert traj.diverged_at.tolist() == [0, 0]
+    assert traj.last_finite.tolist() == [0, 0]
+    assert np.isnan(traj.final_loss).all() and np.isnan(traj.best_loss).all()
+    assert traj.steps_to(math.inf).tolist() == [-1, -1]
+    assert np.isnan(traj.tail_mean()).all() and not traj.settled(0.0, 1.0).any()
