@@ -68,11 +68,11 @@ if notice:
     controls.add_notice(notice)
 controls.show_notices()
 
-view = compute.contour_view(data, runs=tuple(runs), hyper=(momentum, alpha, beta1, beta2), start=(w0, b0),
+settings = state.OptimizerSettings(momentum=momentum, alpha=alpha, beta1=beta1, beta2=beta2)
+view = compute.contour_view(data, runs=tuple(runs), settings=settings, start=(w0, b0),
                             steps=steps, batch=batch, loss=loss, delta=delta, tol=tol, guesses=guesses, equal=equal)
-best = compute.best_fit(data, fingerprint, loss, delta)
 st.altair_chart(
-    charts.contour_chart(view, minimum=best),
+    charts.contour_chart(view, minimum=view.best),
     width="content", key="contour_chart", selection_mode=charts.START_PICK,
     on_select=functools.partial(controls.start_from_pick, "contour_chart", charts.START_PICK, "contour_w0",
                                 "contour_b0"),

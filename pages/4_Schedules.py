@@ -40,7 +40,7 @@ with cols[3]:
     log_rates = controls.toggle(SCHED["sched_log"])
 rate_col, steps_col = st.columns([3, 1], vertical_alignment="bottom")
 bowl = compute.bowl(data, fingerprint, loss, 1.0)  # plain gradient descent's marks, where there is a bowl
-marks = {"optimal": bowl.lr_optimal, "edge": bowl.lr_max_stable} if bowl is not None and opt == "gd" else {}
+marks = {"optimal": bowl.lr_optimal, "edge": bowl.lr_max_stable} if bowl is not None and opt == "sgd" else {}
 with rate_col:
     lr = controls.rate(SCHED["sched_lr"], marks)
 steps = controls.number(SCHED["sched_steps"], steps_col)
@@ -50,9 +50,8 @@ with st.expander("Each schedule's settings (lengths are fractions of the steps)"
 steps, notice = budget.affordable_steps(loss, data.n, len(chosen), steps)
 if notice:
     st.warning(notice, icon=":material/speed:")
-hyper = state.HYPERPARAMETERS
 key = tuple((name, tuple(sorted(values[name].items()))) for name in chosen)
-view = compute.schedule_view(data, fingerprint, key, lr, steps, opt, hyper, loss, batch)
+view = compute.schedule_view(data, fingerprint, key, lr, steps, opt, state.OptimizerSettings(), loss, batch)
 st.altair_chart(charts.schedules_chart(view, log_rates=log_rates), width="stretch")
 controls.verdict(view.verdict)
 st.caption(view.when)
@@ -68,8 +67,8 @@ st.subheader("Show the code")
 pick = st.selectbox("Schedule", chosen, format_func=state.SCHEDULE_NAMES.get, key="sched_code_pick")
 recipe = tuple(current.settings.recipe().items()) if current.source == controls.MADE and not current.settings.std \
     else None
-code = compute.schedule_code(data, fingerprint, pick, tuple(sorted(values[pick].items())), lr, steps, opt, hyper,
-                             loss, batch, recipe)
+code = compute.schedule_code(data, fingerprint, pick, tuple(sorted(values[pick].items())), lr, steps, opt,
+                             state.OptimizerSettings(), loss, batch, recipe)
 st.caption("Our step is one update, as in Keras' schedules. In PyTorch, call `scheduler.step()` after every "
            "`optimizer.step()` (not once per epoch) to get the same rates.")
 if isinstance(code, str):

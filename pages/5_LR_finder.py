@@ -61,5 +61,5 @@ for column, (label, value) in zip(st.columns(4), links):
     if math.isfinite(value) and state.LR_MIN <= value <= state.LR_MAX:
         with column:
             st.page_link("pages/3_Loss_contour.py", label=f"{label}: {num(value, 4)}", icon=":material/map:",
-                         query_params={"contour_lr1": state.format_rate(value, 6), "contour_opt1": "gd",
+                         query_params={"contour_lr1": state.format_rate(value, 6), "contour_opt1": "sgd",
                                        controls.APPLY: "1"})

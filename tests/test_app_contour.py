@@ -97,7 +97,7 @@ def test_presets_set_their_story():
     assert not at.exception
     assert paths_of(at)["run"].nunique() == 5
     optimizers = [at.selectbox(key=f"contour_opt{i}").value for i in range(1, 6)]
-    assert optimizers == ["gd", "momentum", "nesterov", "rmsprop", "adam"]
+    assert optimizers == ["sgd", "momentum", "nesterov", "rmsprop", "adam"]
     rates = [float(at.select_slider(key=f"contour_lr{i}").value) for i in range(1, 6)]
     beta = at.number_input(key="contour_momentum").value
     # momentum's and Nesterov's edges by their published formulas, 2(1+β)/λmax and 2(1+β)/((1+2β)λmax)
@@ -128,18 +128,18 @@ def test_the_equal_scale_toggle_changes_the_maps_units_per_pixel():
     at = open_page(PAGE)
     assert at.toggle(key="contour_equal").value is True
 
-    def box(at):
+    def window(at):
         chart = charts(at)[0]
         (w_lo, w_hi), (b_lo, b_hi) = scale_domains(chart, "w")[0], scale_domains(chart, "b")[0]
         assert all(domain == [w_lo, w_hi] for domain in scale_domains(chart, "w"))
         return w_lo, w_hi, b_lo, b_hi
 
-    w_lo, w_hi, b_lo, b_hi = box(at)
+    w_lo, w_hi, b_lo, b_hi = window(at)
     # equal: one unit of w and one of b take the same pixels on the WIDTH x HEIGHT map
     assert (w_hi - w_lo) / contour.WIDTH == pytest.approx((b_hi - b_lo) / contour.HEIGHT, rel=1e-9)
     at.toggle(key="contour_equal").set_value(False).run()
     assert not at.exception
-    u_lo, u_hi, v_lo, v_hi = box(at)
+    u_lo, u_hi, v_lo, v_hi = window(at)
     ratio = ((u_hi - u_lo) / contour.WIDTH) / ((v_hi - v_lo) / contour.HEIGHT)
     assert not ratio == pytest.approx(1.0, rel=1e-3)
     # the equal map widens one axis of the same frame around the same centre

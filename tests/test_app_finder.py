@@ -102,7 +102,7 @@ def test_the_optimizer_choice_changes_the_rules_drawn():
     assert not at.exception
     assert rules_of(at) == []
     assert "No rate in the sweep diverged" in texts(at) or "The first diverging rate is" in texts(at)
-    at.selectbox(key="finder_opt").set_value("gd").run()
+    at.selectbox(key="finder_opt").set_value("sgd").run()
     assert rules_of(at) == pytest.approx(sorted(plain), rel=1e-12)
 
 

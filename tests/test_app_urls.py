@@ -370,13 +370,13 @@ CRAFTED_FOR = {
         {"n": "1000000", "sched_pick": HEAVY_SCHEDULES, "sched_steps": "5000", "sched_loss": loss,
          "sched_opt": opt, "sched_batch": batch, "sched_lr": "10"}
         for loss, opt, batch in (("mse", "adam", "1"), ("mae", "adam", "0"), ("huber", "rmsprop", "1000"),
-                                 ("mae", "gd", "1"))
+                                 ("mae", "sgd", "1"))
     ],
     "pages/5_LR_finder.py": [
         {"n": "1000000", "finder_rates": "2000", "finder_steps": "2000", "finder_opt": opt,
          "finder_rt_steps": "1000", "finder_batch": batch, "finder_momentum": "0.99", "finder_min": "1e-10",
          "finder_max": "1000", "finder_tol": "1e-12"}
-        for opt in ("gd", "momentum", "adam") for batch in ("0", "1")
+        for opt in ("sgd", "momentum", "adam") for batch in ("0", "1")
     ],
 }
 

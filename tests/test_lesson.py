@@ -41,7 +41,7 @@ def contour_defaults(data):
     runs = tuple((float(default(f"contour_lr{i}")), default(f"contour_opt{i}"))
                  for i in range(1, default("contour_runs") + 1))
     return compute.contour_view(
-        data, runs=runs, hyper=state.HYPERPARAMETERS, start=(default("contour_w0"), default("contour_b0")),
+        data, runs=runs, settings=state.OptimizerSettings(), start=(default("contour_w0"), default("contour_b0")),
         steps=default("contour_steps"), batch=default("contour_batch"), loss=default("contour_loss"),
         delta=default("contour_delta"), tol=default("contour_tol"), guesses=default("contour_guesses"),
         equal=default("contour_equal"),
@@ -69,7 +69,7 @@ def schedules_defaults(data, **changes):
     chosen = tuple((name, tuple(sorted({param: state.SCHED[key].default
                                         for param, key in state.SCHEDULE_PARAMS[name].items()}.items())))
                    for name in settings["sched_pick"])
-    return schedules.build(data, chosen=chosen, labels=state.SCHEDULE_NAMES, lr=float(settings["sched_lr"]),
+    return schedules.build(data, chosen=chosen, lr=float(settings["sched_lr"]),
                            steps=settings["sched_steps"], optimizer=common.optimizer(settings["sched_opt"]),
                            opt=settings["sched_opt"], loss=settings["sched_loss"], batch=settings["sched_batch"])
 
@@ -128,7 +128,7 @@ def test_claim_2_the_contour_arrows_point_down_the_slope(data):
             cosine = arrow @ down / (np.linalg.norm(arrow) * np.linalg.norm(down))
             assert cosine == pytest.approx(1.0, abs=1e-6)
     assert view.equal  # right angles look right by default
-    w_lo, w_hi, b_lo, b_hi = view.box
+    w_lo, w_hi, b_lo, b_hi = view.window
     assert (w_hi - w_lo) / contour.WIDTH == pytest.approx((b_hi - b_lo) / contour.HEIGHT, rel=1e-9)
 
 

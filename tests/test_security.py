@@ -8,7 +8,7 @@ import pytest
 
 import lrcore
 from app_helpers import open_page
-from ui import budget, compute, controls, server, state
+from ui import budget, server, state
 
 ROOT = pathlib.Path(__file__).resolve().parents[1]
 APP_FILES = sorted([ROOT / "streamlit_app.py", *(ROOT / "pages").glob("*.py"), *(ROOT / "ui").glob("*.py"),

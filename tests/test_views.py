@@ -15,7 +15,7 @@ from hypothesis import strategies as st
 
 import lrcore
 from conftest import DATASETS
-from ui import state
+from ui import catalog, state
 from ui.views import common, contour, finder, fit, home, loss_slice, schedules
 
 FEW = settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.too_slow])
@@ -492,7 +492,7 @@ PUBLISHED = {  # the schedules' formulas as Keras and PyTorch publish them, with
 
 @pytest.mark.parametrize("name", list(PUBLISHED))
 def test_the_pages_schedules_follow_the_published_formulas(name):
-    schedule = schedules.build_schedule(name, LR, STEPS, defaults_of(name))
+    schedule = catalog.build_schedule(name, LR, STEPS, defaults_of(name))
     t = np.arange(STEPS)
     np.testing.assert_allclose(schedule(t), PUBLISHED[name](t), rtol=1e-9)
 
@@ -501,8 +501,8 @@ def test_schedules_build_tables_the_sum_of_the_rates_and_the_flat_error_left():
     data = DEFAULT
     chosen = tuple((name, tuple(sorted(defaults_of(name).items())))
                    for name in ("constant", "exponential_decay", "cosine_decay"))
-    view = schedules.build(data, chosen=chosen, labels=state.SCHEDULE_NAMES, lr=LR, steps=STEPS,
-                           optimizer=common.optimizer("gd"), opt="gd", loss="mse", batch=0)
+    view = schedules.build(data, chosen=chosen, lr=LR, steps=STEPS,
+                           optimizer=common.optimizer("sgd"), opt="sgd", loss="mse", batch=0)
     c = lrcore.theory.curvature(data)
     t = np.arange(STEPS)
     rates = [PUBLISHED[name](t) for name, _ in chosen]
@@ -521,13 +521,13 @@ def test_schedules_build_tables_the_sum_of_the_rates_and_the_flat_error_left():
 
 def test_when_decay_helps_follows_the_settings():
     c = lrcore.theory.curvature(DEFAULT)
-    words = schedules.when_decay_helps(DEFAULT, c, lr=1.2 * c.lr_max_stable, opt="gd", loss="mse", batch=0)
+    words = schedules.when_decay_helps(DEFAULT, c, lr=1.2 * c.lr_max_stable, opt="sgd", loss="mse", batch=0)
     assert "cannot converge" in words and "converges here on its own" not in words
-    words = schedules.when_decay_helps(DEFAULT, c, lr=0.5 * c.lr_max_stable, opt="gd", loss="mse", batch=0)
+    words = schedules.when_decay_helps(DEFAULT, c, lr=0.5 * c.lr_max_stable, opt="sgd", loss="mse", batch=0)
     assert "converges here on its own" in words
-    assert "mini-batches of 4" in schedules.when_decay_helps(DEFAULT, c, lr=0.01, opt="gd", loss="mse", batch=4)
+    assert "mini-batches of 4" in schedules.when_decay_helps(DEFAULT, c, lr=0.01, opt="sgd", loss="mse", batch=4)
     # a batch as large as the data is full batch
-    assert "mini-batches" not in schedules.when_decay_helps(DEFAULT, c, lr=0.01, opt="gd", loss="mse",
+    assert "mini-batches" not in schedules.when_decay_helps(DEFAULT, c, lr=0.01, opt="sgd", loss="mse",
                                                             batch=DEFAULT.n).split("(")[0]
 
 
@@ -537,8 +537,8 @@ def test_when_decay_helps_agrees_with_the_verdict_for_adaptive_optimizers():
     the caption beside it must not say decay matters only under mini-batch noise or with MAE."""
     chosen = tuple((name, tuple(sorted(defaults_of(name).items())))
                    for name in ("constant", "exponential_decay", "cosine_decay"))
-    view = schedules.build(DEFAULT, chosen=chosen, labels=state.SCHEDULE_NAMES, lr=0.1, steps=STEPS,
-                           optimizer=common.optimizer("rmsprop", *state.HYPERPARAMETERS), opt="rmsprop",
+    view = schedules.build(DEFAULT, chosen=chosen, lr=0.1, steps=STEPS,
+                           optimizer=common.optimizer("rmsprop", state.OptimizerSettings()), opt="rmsprop",
                            loss="mse", batch=0)
     constant = view.summaries[0].tail_gap
     assert all(s.tail_gap * schedules.WINS <= constant for s in view.summaries[1:])  # measured: decay wins
@@ -549,29 +549,29 @@ def test_when_decay_helps_agrees_with_the_verdict_for_adaptive_optimizers():
 # --- the contour map -------------------------------------------------------------------------------
 
 
-def test_frame_box_holds_the_converging_runs_and_leaves_the_diverged_out():
+def test_frame_window_holds_the_converging_runs_and_leaves_the_diverged_out():
     center, start = (2.0, 1.0), (-2.0, 8.0)
     t = np.linspace(0, 1, 50)
     calm_w, calm_b = start[0] + (center[0] - start[0]) * t, start[1] + (center[1] - start[1]) * t ** 2
     wild_w, wild_b = start[0] * 10 ** (3 * t), start[1] * 10 ** (3 * t) * np.cos(np.pi * 49 * t)
     w, b = np.vstack([calm_w, wild_w]), np.vstack([calm_b, wild_b])
-    alone = contour.frame_box(center, start, w[:1], b[:1], np.array([-1]))
-    both = contour.frame_box(center, start, w, b, np.array([-1, 40]))
+    alone = contour.frame_window(center, start, w[:1], b[:1], np.array([-1]))
+    both = contour.frame_window(center, start, w, b, np.array([-1, 40]))
     assert both == alone
     w_lo, w_hi, b_lo, b_hi = both
     assert w_lo <= min(calm_w.min(), center[0]) and w_hi >= max(calm_w.max(), center[0])
     assert b_lo <= min(calm_b.min(), center[1]) and b_hi >= max(calm_b.max(), center[1])
     # a run that did not diverge but wandered far is cut at REACH start distances
     reach = contour.REACH * math.hypot(start[0] - center[0], start[1] - center[1])
-    far = contour.frame_box(center, start, w, b, np.array([-1, -1]))
+    far = contour.frame_window(center, start, w, b, np.array([-1, -1]))
     assert far[1] - far[0] <= 2 * reach * 1.25 and far[3] - far[2] <= 2 * reach * 1.25
 
 
 @given(st.floats(-1e3, 1e3), st.floats(1e-3, 1e3), st.floats(-1e3, 1e3), st.floats(1e-3, 1e3),
        st.integers(100, 2000), st.integers(100, 2000))
-def test_equal_box_keeps_the_centre_and_equalises_units_per_pixel(w_mid, w_half, b_mid, b_half, width, height):
-    box = (w_mid - w_half, w_mid + w_half, b_mid - b_half, b_mid + b_half)
-    w_lo, w_hi, b_lo, b_hi = contour.equal_box(box, width, height)
+def test_equal_window_keeps_the_centre_and_equalises_units_per_pixel(w_mid, w_half, b_mid, b_half, width, height):
+    window = (w_mid - w_half, w_mid + w_half, b_mid - b_half, b_mid + b_half)
+    w_lo, w_hi, b_lo, b_hi = contour.equal_window(window, width, height)
     assert (w_lo + w_hi) / 2 == pytest.approx(w_mid, abs=1e-9 * (abs(w_mid) + w_half))
     assert (b_lo + b_hi) / 2 == pytest.approx(b_mid, abs=1e-9 * (abs(b_mid) + b_half))
     assert (w_hi - w_lo) / width == pytest.approx((b_hi - b_lo) / height, rel=1e-9)
@@ -619,8 +619,8 @@ def test_race_verdict_ratio_is_expected_over_evaluations(steps_to_tol, expected)
 def test_contour_view_runs_and_summaries_are_lrcores():
     from ui import compute
 
-    runs = ((0.01, "gd"), (0.03, "gd"), (0.02, "momentum"))
-    view = compute.contour_view(DEFAULT, runs=runs, hyper=state.HYPERPARAMETERS, start=(-2.0, 8.0), steps=300,
+    runs = ((0.01, "sgd"), (0.03, "sgd"), (0.02, "momentum"))
+    view = compute.contour_view(DEFAULT, runs=runs, settings=state.OptimizerSettings(), start=(-2.0, 8.0), steps=300,
                                 batch=0, loss="mse", delta=1.0, tol=1e-3, guesses=200, equal=False)
     c = lrcore.theory.curvature(DEFAULT)
     traj = lrcore.run(DEFAULT, [0.01, 0.03], steps=300, start=(-2.0, 8.0))
@@ -634,7 +634,7 @@ def test_contour_view_runs_and_summaries_are_lrcores():
         assert s.steps_to_tol == (int(reached[0]) if reached.size else None)
     assert diverged[1] > 0 and any(f"diverged at step {diverged[1]}" in words for words in view.exit_words)
     assert "different scales" in view.map_words and "Momentum carries its velocity" in view.map_words
-    assert view.box == contour.frame_box(c.minimizer, (-2.0, 8.0), np.vstack([traj.w, momentum.w]),
+    assert view.window == contour.frame_window(c.minimizer, (-2.0, 8.0), np.vstack([traj.w, momentum.w]),
                                          np.vstack([traj.b, momentum.b]), np.array(diverged))
 
 
@@ -698,15 +698,15 @@ def test_the_fastest_rate_beats_a_grid_of_runs():
     assert found[-1] == steps and found[-1] <= min(found[:-1])
 
 
-@pytest.mark.parametrize("opt", ["gd", "momentum", "adam"])
+@pytest.mark.parametrize("opt", ["sgd", "momentum", "adam"])
 def test_stability_view_rules_regions_and_words(opt):
     data = DEFAULT
     view = finder.stability_view(data, count_rates=120, steps=200, opt=opt, momentum=0.9, tol=1e-4)
     c = lrcore.theory.curvature(data)
-    optimizer = {"gd": None, "momentum": lrcore.optimizers.sgd(momentum=0.9), "adam": lrcore.optimizers.adam()}[opt]
+    optimizer = {"sgd": None, "momentum": lrcore.optimizers.sgd(momentum=0.9), "adam": lrcore.optimizers.adam()}[opt]
     edge = lrcore.theory.stable_edge(data, optimizer)
     rules = sorted(view.rules["lr"])
-    if opt == "gd":
+    if opt == "sgd":
         low, high = eigenvalues(data)
         assert rules == pytest.approx(sorted([1 / high, 2 / (low + high), 2 / high]), rel=1e-9)
     elif opt == "momentum":
@@ -843,16 +843,16 @@ def test_the_finder_speaks_of_adam_from_its_own_sweep():
     assert "hovering" not in view.words and view.rules.empty
 
 
-def schedules_view(opt="gd", loss="mse", batch=4, lr=0.02, steps=1000, names=("constant", "exponential_decay", "cosine_decay")):
+def schedules_view(opt="sgd", loss="mse", batch=4, lr=0.02, steps=1000, names=("constant", "exponential_decay", "cosine_decay")):
     chosen = tuple((name, tuple(sorted({param: state.SCHED[key].default
                                         for param, key in state.SCHEDULE_PARAMS[name].items()}.items())))
                    for name in names)
-    return schedules.build(DEFAULT, chosen=chosen, labels=state.SCHEDULE_NAMES, lr=lr, steps=steps,
-                           optimizer=common.optimizer(opt, *state.HYPERPARAMETERS), opt=opt, loss=loss, batch=batch)
+    return schedules.build(DEFAULT, chosen=chosen, lr=lr, steps=steps,
+                           optimizer=common.optimizer(opt, state.OptimizerSettings()), opt=opt, loss=loss, batch=batch)
 
 
 def test_the_schedules_caption_gives_each_optimizer_its_own_edge():
-    nesterov = lrcore.optimizers.sgd(momentum=state.HYPERPARAMETERS[0], nesterov=True)
+    nesterov = lrcore.optimizers.sgd(momentum=state.OptimizerSettings().momentum, nesterov=True)
     edge = lrcore.theory.stable_edge(DEFAULT, nesterov)
     view = schedules_view(opt="nesterov")
     assert common.num(edge, 4) in view.when and "2/λmax" not in view.when
@@ -891,7 +891,7 @@ def test_a_tie_is_not_called_a_win():
 def test_the_race_draws_each_runs_best_so_far_and_says_first_got_within():
     from ui import compute
 
-    view = compute.contour_view(DEFAULT, runs=((0.02, "gd"), (0.02, "momentum")), hyper=state.HYPERPARAMETERS,
+    view = compute.contour_view(DEFAULT, runs=((0.02, "sgd"), (0.02, "momentum")), settings=state.OptimizerSettings(),
                                 start=(-2.0, 8.0), steps=300, batch=4, loss="mse", delta=1.0, tol=1e-5,
                                 guesses=100, equal=True)
     for _, run in view.race.groupby("run"):

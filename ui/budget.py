@@ -5,7 +5,7 @@ steps, random guesses and grid columns fit, and the notice when they were cut.
 
 from __future__ import annotations
 
-from .state import LOSS_NAMES
+import lrcore
 
 #: Point-evaluations one MAE or Huber curve or grid may spend. A grid's cost
 #: is its number of slopes times n (all the intercepts of one slope share
@@ -35,7 +35,7 @@ def affordable_steps(loss: str, n: int, runs: int, steps: int) -> tuple[int, str
     most = max(1, SAMPLE_BUDGET // max(1, n * runs))
     if steps <= most:
         return steps, None
-    return most, (f"{steps:,} steps of {LOSS_NAMES.get(loss, loss)} on {n:,} points would take long: "
+    return most, (f"{steps:,} steps of {lrcore.losses.LOSSES[loss].label} on {n:,} points would take long: "
                   f"each step reads every point. Running {most:,} steps; use fewer points for more.")
 
 

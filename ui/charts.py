@@ -466,14 +466,14 @@ def contour_chart(view, *, minimum: tuple[float, float]) -> alt.LayerChart:
 
     Args:
         view: a ``ui.views.contour.ContourView`` (its frames are drawn as
-            they are; its ``box`` is the map, ``WIDTH`` x ``HEIGHT`` pixels).
+            they are; its ``window`` is the map, ``WIDTH`` x ``HEIGHT`` pixels).
         minimum: (w, b) of the minimum.
     """
     from .views.contour import HEIGHT, WIDTH
 
-    box = view.box
-    x_scale = alt.Scale(domain=[box[0], box[1]], nice=False, zero=False)
-    y_scale = alt.Scale(domain=[box[2], box[3]], nice=False, zero=False)
+    window = view.window
+    x_scale = alt.Scale(domain=[window[0], window[1]], nice=False, zero=False)
+    y_scale = alt.Scale(domain=[window[2], window[3]], nice=False, zero=False)
     x = alt.X("w:Q", scale=x_scale, title="w (slope)")
     y = alt.Y("b:Q", scale=y_scale, title="b (intercept)")
     colors = alt.Scale(domain=view.names, range=list(RUNS[: len(view.names)]))
@@ -606,7 +606,7 @@ def schedules_chart(view, *, log_rates: bool) -> alt.VConcatChart:
         view: a ``ui.views.schedules.ScheduleView``.
         log_rates: draw the rates on a log axis.
     """
-    names, steps, box = view.names, view.steps, view.box
+    names, steps, window = view.names, view.steps, view.window
     colors = alt.Scale(domain=names, range=list(RUNS[: len(names)]))
     color = alt.Color("run:N", scale=colors, legend=alt.Legend(title=None, orient="top", labelLimit=260))
     step = _scrubber(steps)
@@ -637,8 +637,8 @@ def schedules_chart(view, *, log_rates: bool) -> alt.VConcatChart:
         .encode(y="loss:Q"),
         rule,
     ).properties(title="Loss (green: the best fit's)", width=420, height=230)
-    x_scale = alt.Scale(domain=[box[0], box[1]], nice=False, zero=False)
-    y_scale = alt.Scale(domain=[box[2], box[3]], nice=False, zero=False)
+    x_scale = alt.Scale(domain=[window[0], window[1]], nice=False, zero=False)
+    y_scale = alt.Scale(domain=[window[2], window[3]], nice=False, zero=False)
     x = alt.X("w:Q", scale=x_scale, title="w")
     y = alt.Y("b:Q", scale=y_scale, title="b")
     paths = _finite(view.paths, "w", "b")

@@ -18,7 +18,7 @@ import streamlit as st
 
 import lrcore
 
-from . import state
+from . import catalog, state
 from .budget import CURVE_BUDGET, affordable_slopes
 from .server import limited
 from .state import DataSettings
@@ -123,11 +123,11 @@ def slice_view(
 @st.cache_data(max_entries=32, show_spinner=False)
 @limited
 def contour_runs(
-    _data: lrcore.Dataset, fingerprint: str, runs: tuple, hyper: tuple, start: tuple, steps: int,
+    _data: lrcore.Dataset, fingerprint: str, runs: tuple, settings: state.OptimizerSettings, start: tuple, steps: int,
     batch: int, loss: str, delta: float,
 ) -> dict:
     """Every run from the same start: ``runs`` is ((lr, optimizer name), ...),
-    ``hyper`` (momentum, alpha, beta1, beta2). Runs that share an optimizer
+    ``settings`` the optimizers' hyper-parameters. Runs that share an optimizer
     are computed together by one lrcore.run.
 
     Returns ``w``, ``b``, ``loss`` (K, steps+1) and ``diverged_at`` (K,) as
@@ -142,7 +142,7 @@ def contour_runs(
         rows = [k for k, (_, opt) in enumerate(runs) if opt == name]
         traj = lrcore.run(
             _data, [runs[k][0] for k in rows], steps=steps, start=start, loss=loss_fn,
-            optimizer=common.optimizer(name, *hyper), batch_size=batch or None, seed=0,
+            optimizer=common.optimizer(name, settings), batch_size=batch or None, seed=0,
         )
         w[rows], b[rows], losses[rows], diverged[rows] = traj.w, traj.b, traj.loss, traj.diverged_at
     return {"w": w, "b": b, "loss": losses, "diverged_at": diverged}
@@ -150,11 +150,11 @@ def contour_runs(
 
 @st.cache_data(max_entries=32, show_spinner=False)
 @limited
-def loss_grid(_data: lrcore.Dataset, fingerprint: str, box: tuple, loss: str, delta: float, size: int = 160):
-    """The loss over ``box``: (w values, b values, Z[b, w]), ``size`` intercepts
+def loss_grid(_data: lrcore.Dataset, fingerprint: str, window: tuple, loss: str, delta: float, size: int = 160):
+    """The loss over ``window``: (w values, b values, Z[b, w]), ``size`` intercepts
     by ``size`` slopes, or fewer slopes where MAE or Huber would read too many points."""
-    ws = np.linspace(box[0], box[1], affordable_slopes(loss, _data.n, size))
-    bs = np.linspace(box[2], box[3], size)
+    ws = np.linspace(window[0], window[1], affordable_slopes(loss, _data.n, size))
+    bs = np.linspace(window[2], window[3], size)
     grid_w, grid_b = np.meshgrid(ws, bs)
     z = np.asarray(lrcore.losses.get(loss, **_loss_params(loss, delta)).value(_data, grid_w, grid_b), dtype=float)
     return ws, bs, z
@@ -178,27 +178,27 @@ def bowl(_data: lrcore.Dataset, fingerprint: str, loss: str, delta: float):
     return lrcore.theory.local_curvature(_data, lrcore.losses.get(loss, **_loss_params(loss, delta)))
 
 
-def contour_view(data: lrcore.Dataset, *, runs: tuple, hyper: tuple, start: tuple, steps: int, batch: int,
+def contour_view(data: lrcore.Dataset, *, runs: tuple, settings: state.OptimizerSettings, start: tuple, steps: int, batch: int,
                  loss: str, delta: float, tol: float, guesses: int, equal: bool) -> contour.ContourView:
     """The contour page's view (``ui.views.contour.build``) from its cached
     pieces: the runs, the grid over the map they frame, and the guesses."""
     fingerprint = data.fingerprint
-    result = contour_runs(data, fingerprint, runs, hyper, start, steps, batch, loss, delta)
+    result = contour_runs(data, fingerprint, runs, settings, start, steps, batch, loss, delta)
     best = best_fit(data, fingerprint, loss, delta)
     min_loss = float(lrcore.losses.get(loss, **_loss_params(loss, delta)).value(data, *best))
-    box = contour.frame_box(best, start, result["w"], result["b"], result["diverged_at"], result["loss"])
+    window = contour.frame_window(best, start, result["w"], result["b"], result["diverged_at"], result["loss"])
     if equal:
-        box = contour.equal_box(box)
-    grid = loss_grid(data, fingerprint, box, loss, delta)
+        window = contour.equal_window(window)
+    grid = loss_grid(data, fingerprint, window, loss, delta)
     lines = common.contour_lines(*grid, min_loss)
     half = (max(1.5 * abs(start[0] - best[0]), 0.5), max(1.5 * abs(start[1] - best[1]), 0.5))
     search = random_guesses(data, fingerprint, guesses, start, half, loss, delta) if guesses else None
     frames = len(runs) * common.frame_steps(steps, contour.MAX_FRAMES).size
     arrows = loss == "mse" or frames * data.n <= CURVE_BUDGET
     return contour.build(data, runs=runs, result=result, start=start, steps=steps, loss=loss, delta=delta, tol=tol,
-                         best=best, min_loss=min_loss, box=box, equal=equal, grid=grid, lines=lines, search=search,
+                         best=best, min_loss=min_loss, window=window, equal=equal, grid=grid, lines=lines, search=search,
                          half=half, curvature=bowl(data, fingerprint, loss, delta), arrows=arrows, batch=batch,
-                         momentum=hyper[0])
+                         momentum=settings.momentum)
 
 
 # --- the schedules page ------------------------------------------------------------------
@@ -207,21 +207,21 @@ def contour_view(data: lrcore.Dataset, *, runs: tuple, hyper: tuple, start: tupl
 @st.cache_data(max_entries=32, show_spinner=False)
 @limited
 def schedule_view(_data: lrcore.Dataset, fingerprint: str, chosen: tuple, lr: float, steps: int, opt: str,
-                  hyper: tuple, loss: str, batch: int) -> schedules.ScheduleView:
+                  settings: state.OptimizerSettings, loss: str, batch: int) -> schedules.ScheduleView:
     """The schedules page's runs and what they show (``ui.views.schedules.build``).
     ``chosen`` is ((name, ((parameter, value), ...)), ...)."""
-    return schedules.build(_data, chosen=chosen, labels=state.SCHEDULE_NAMES, lr=lr, steps=steps,
-                           optimizer=common.optimizer(opt, *hyper), opt=opt, loss=loss, batch=batch)
+    return schedules.build(_data, chosen=chosen, lr=lr, steps=steps,
+                           optimizer=common.optimizer(opt, settings), opt=opt, loss=loss, batch=batch)
 
 
 @st.cache_data(max_entries=32, show_spinner=False)
 @limited
 def schedule_code(_data: lrcore.Dataset, fingerprint: str, name: str, values: tuple, lr: float, steps: int,
-                  opt: str, hyper: tuple, loss: str, batch: int, recipe: tuple | None) -> tuple[str, str] | str:
+                  opt: str, settings: state.OptimizerSettings, loss: str, batch: int, recipe: tuple | None) -> tuple[str, str] | str:
     """The Keras and PyTorch scripts of one schedule's run, or why it cannot be exported.
     ``recipe``: ``make_data``'s arguments as (name, value) pairs, or None to carry the points."""
-    schedule = schedules.build_schedule(name, lr, steps, dict(values))
-    kwargs = dict(steps=steps, loss=loss, optimizer=common.optimizer(opt, *hyper), batch_size=batch or None, seed=0,
+    schedule = catalog.build_schedule(name, lr, steps, dict(values))
+    kwargs = dict(steps=steps, loss=loss, optimizer=common.optimizer(opt, settings), batch_size=batch or None, seed=0,
                   recipe=dict(recipe) if recipe is not None else None)
     try:
         return (lrcore.export.keras_script(_data, schedule, **kwargs),

@@ -273,7 +273,7 @@ def percentile(values, q):
 # --- the class ------------------------------------------------------------------------
 
 LOSSES = ("mse", "mae", "huber")
-OPTIMIZERS = ("gd", "momentum", "nesterov", "adagrad", "rmsprop", "adam")
+OPTIMIZERS = ("sgd", "momentum", "nesterov", "adagrad", "rmsprop", "adam")
 SCHEDULE_SETS = (
     ("constant", "exponential_decay", "cosine_decay"),
     ("step_decay", "one_cycle", "reduce_on_plateau"),
@@ -310,8 +310,8 @@ def make_learners(count: int, *, largest: bool = False, uploads_every: int = 5) 
             "contour_loss": loss, "contour_opt1": opt, "contour_opt2": OPTIMIZERS[(i + 3) % len(OPTIMIZERS)],
             "contour_batch": (0, 8)[i % 2],
             "sched_pick": list(SCHEDULE_SETS[i % len(SCHEDULE_SETS)]), "sched_loss": loss,
-            "sched_opt": ("gd", "momentum", "adam")[i % 3], "sched_batch": (0, 16)[i % 2],
-            "finder_opt": ("gd", "momentum", "adam")[i % 3],
+            "sched_opt": ("sgd", "momentum", "adam")[i % 3], "sched_batch": (0, 16)[i % 2],
+            "finder_opt": ("sgd", "momentum", "adam")[i % 3],
         }
         changes = {"Data": 150 + i, "Loss slice": 25 + i, "Loss contour": 150 + i, "Schedules": 200 + i,
                    "LR finder": 150 + i}

@@ -3,6 +3,7 @@ thinning of long runs for drawing, and a run's summary."""
 
 from __future__ import annotations
 
+import dataclasses
 import math
 from dataclasses import dataclass
 
@@ -290,27 +291,19 @@ def contour_lines(ws: np.ndarray, bs: np.ndarray, z: np.ndarray, floor: float, c
     return pd.concat(pieces, ignore_index=True)
 
 
+def optimizer(name: str, settings=None):
+    """The lrcore optimizer called ``name`` with a page's hyper-parameters
+    ``settings`` (a mapping or dataclass of momentum, alpha, beta1, beta2;
+    each optimizer reads those it has, the rest take PyTorch's defaults).
 
-
-def optimizer(name: str, momentum: float = 0.9, alpha: float = 0.99, beta1: float = 0.9, beta2: float = 0.999):
-    """The lrcore optimizer an app setting names ("gd" is plain gradient
-    descent), with the page's hyperparameters (``momentum`` for momentum and
-    Nesterov, ``alpha`` for RMSprop, ``beta1`` and ``beta2`` for Adam).
-
-    >>> optimizer("nesterov", momentum=0.5).params
+    >>> optimizer("nesterov", {"momentum": 0.5, "alpha": 0.9}).params
     {'momentum': 0.5, 'nesterov': True}
+    >>> optimizer("sgd", {"momentum": 0.5}).is_plain_gd
+    True
     """
-    optimizers = lrcore.optimizers
-    if name == "gd":
-        return optimizers.sgd()
-    if name == "momentum":
-        return optimizers.sgd(momentum=momentum)
-    if name == "nesterov":  # Nesterov needs some momentum: 0 would be plain gradient descent
-        return optimizers.sgd(momentum=max(momentum, 1e-9), nesterov=True)
-    if name == "adagrad":
-        return optimizers.adagrad()
-    if name == "rmsprop":
-        return optimizers.rmsprop(alpha=alpha)
-    if name == "adam":
-        return optimizers.adam(beta1=beta1, beta2=beta2)
-    raise ValueError(f"unknown optimizer {name!r}")
+    values = dict(dataclasses.asdict(settings) if dataclasses.is_dataclass(settings) else settings or {})
+    if name == "sgd":  # the pages' "gradient descent" is plain: the momentum setting is for momentum and Nesterov
+        values.pop("momentum", None)
+    if name == "nesterov":  # Nesterov needs some momentum: at 0 it would be plain gradient descent
+        values["momentum"] = max(values.get("momentum", 0.9), 1e-9)
+    return lrcore.optimizers.configured(name, values)

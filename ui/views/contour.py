@@ -32,13 +32,11 @@ MAX_FRAMES = 1000
 ARROW = 0.09
 #: Optimizers whose rate is a step length per coordinate, not a multiple of the gradient.
 ADAPTIVE = ("adagrad", "rmsprop", "adam")
-OPTIMIZER_WORDS = {"gd": "gradient descent", "momentum": "momentum", "nesterov": "Nesterov",
-                   "adagrad": "Adagrad", "rmsprop": "RMSprop", "adam": "Adam"}
 
 
 def run_names(runs) -> list[str]:
     """``runs``: ((lr, optimizer), ...) -> "run 1: gradient descent, lr 0.02", ..."""
-    return [f"run {i + 1}: {OPTIMIZER_WORDS[opt]}, lr {num(lr, 4)}" for i, (lr, opt) in enumerate(runs)]
+    return [f"run {i + 1}: {lrcore.optimizers.OPTIMIZERS[opt].label}, lr {num(lr, 4)}" for i, (lr, opt) in enumerate(runs)]
 
 
 def flying_away(w: np.ndarray, b: np.ndarray, loss: np.ndarray | None) -> np.ndarray:
@@ -51,9 +49,9 @@ def flying_away(w: np.ndarray, b: np.ndarray, loss: np.ndarray | None) -> np.nda
     return loss[np.arange(loss.shape[0]), last] > loss[:, 0]
 
 
-def frame_box(center, start, w: np.ndarray, b: np.ndarray, diverged_at: np.ndarray,
+def frame_window(center, start, w: np.ndarray, b: np.ndarray, diverged_at: np.ndarray,
               loss: np.ndarray | None = None) -> tuple:
-    """A (w_lo, w_hi, b_lo, b_hi) box holding the minimum ``center``, the
+    """The map's window (w_lo, w_hi, b_lo, b_hi) holding the minimum ``center``, the
     start, and the points of the runs that converge (did not diverge, and
     end lower than they started, when ``loss`` is given), within ``REACH``
     times the start's distance from the minimum; padded by 12%.
@@ -76,14 +74,14 @@ def frame_box(center, start, w: np.ndarray, b: np.ndarray, diverged_at: np.ndarr
     return (w_lo - w_pad, w_hi + w_pad, b_lo - b_pad, b_hi + b_pad)
 
 
-def equal_box(box: tuple, width: int = WIDTH, height: int = HEIGHT) -> tuple:
-    """``box`` widened along one axis so that one unit of w and one of b take
+def equal_window(window: tuple, width: int = WIDTH, height: int = HEIGHT) -> tuple:
+    """``window`` widened along one axis so that one unit of w and one of b take
     the same number of pixels on a ``width`` x ``height`` map.
 
-    >>> equal_box((0.0, 1.0, 0.0, 4.0), 100, 100)
+    >>> equal_window((0.0, 1.0, 0.0, 4.0), 100, 100)
     (-1.5, 2.5, 0.0, 4.0)
     """
-    w_lo, w_hi, b_lo, b_hi = box
+    w_lo, w_hi, b_lo, b_hi = window
     per_pixel = max((w_hi - w_lo) / width, (b_hi - b_lo) / height)
     w_mid, b_mid = (w_lo + w_hi) / 2, (b_lo + b_hi) / 2
     return (w_mid - per_pixel * width / 2, w_mid + per_pixel * width / 2,
@@ -96,7 +94,7 @@ class ContourView:
 
     Fields:
         names: the runs' names, in colour order.
-        box: (w_lo, w_hi, b_lo, b_hi) of the map; equal: whether one unit of
+        window: (w_lo, w_hi, b_lo, b_hi) of the map; equal: whether one unit of
             w and of b take the same pixels.
         heat: w0, w1, b0, b1, w, b, loss; the shading's cells.
         lines: level, path, order, w, b; the contour lines.
@@ -110,7 +108,7 @@ class ContourView:
         guesses: w, b; the random guesses drawn.
         race: run, evaluations, gap; best gap so far against evaluations, the
             runs and random guessing.
-        min_loss: the lowest loss any line reaches.
+        best: the (w, b) of the lowest loss; min_loss: that loss.
         target_gap: the gap the tolerance asks for.
         expected: the expected number of random guesses to reach it (MSE), or None.
         summaries: one RunSummary per run; table: the same as a DataFrame.
@@ -119,7 +117,7 @@ class ContourView:
     """
 
     names: list
-    box: tuple
+    window: tuple
     equal: bool
     steps: int
     heat: pd.DataFrame
@@ -129,6 +127,7 @@ class ContourView:
     eigen: pd.DataFrame
     guesses: pd.DataFrame
     race: pd.DataFrame
+    best: tuple
     min_loss: float
     target_gap: float
     expected: float | None
@@ -141,7 +140,7 @@ class ContourView:
 
 def build(
     data: lrcore.Dataset, *, runs: tuple, result: dict, start: tuple, steps: int, loss: str, delta: float,
-    tol: float, best: tuple, min_loss: float, box: tuple, equal: bool, grid: tuple, lines: pd.DataFrame,
+    tol: float, best: tuple, min_loss: float, window: tuple, equal: bool, grid: tuple, lines: pd.DataFrame,
     search: dict | None, half: tuple, curvature, arrows: bool, batch: int, momentum: float = 0.9,
 ) -> ContourView:
     """Shape the page's computed pieces for drawing and say what they show.
@@ -149,8 +148,8 @@ def build(
     Args:
         runs: ((lr, optimizer name), ...); result: their ``w``, ``b``,
             ``loss`` (K, steps+1) and ``diverged_at`` (K,).
-        best, min_loss: the loss's minimiser and minimum; box: the map.
-        grid: (ws, bs, Z[b, w]) the loss over the box; lines: its contours.
+        best, min_loss: the loss's minimiser and minimum; window: the map.
+        grid: (ws, bs, Z[b, w]) the loss over the window; lines: its contours.
         search: random guessing's ``w``, ``b``, ``best_so_far``, or None;
             half: its box's half widths around the start.
         curvature: the bowl's Curvature (the MSE's, Huber's near its
@@ -162,8 +161,8 @@ def build(
     loss_fn = lrcore.losses.get(loss, **({"delta": delta} if loss == "huber" else {}))
     ws, bs, z = grid
     cw, cb = ws[::4], bs[::4]
-    dw = (cw[1] - cw[0]) / 2 if cw.size > 1 else (box[1] - box[0]) / 2
-    db = (cb[1] - cb[0]) / 2 if cb.size > 1 else (box[3] - box[2]) / 2
+    dw = (cw[1] - cw[0]) / 2 if cw.size > 1 else (window[1] - window[0]) / 2
+    db = (cb[1] - cb[0]) / 2 if cb.size > 1 else (window[3] - window[2]) / 2
     gw, gb = np.meshgrid(cw, cb)
     heat = pd.DataFrame({"w": gw.ravel(), "b": gb.ravel(), "loss": z[::4, ::4].ravel()})
     heat = heat.assign(w0=heat["w"] - dw, w1=heat["w"] + dw, b0=heat["b"] - db, b1=heat["b"] + db)
@@ -171,13 +170,13 @@ def build(
     shown_steps = frame_steps(steps, MAX_FRAMES)
     until = frame_until(shown_steps)
     pieces, exits, exit_words = [], [], []
-    length = ARROW * (box[1] - box[0])
-    x_per_unit = WIDTH / (box[1] - box[0])
-    y_per_unit = HEIGHT / (box[3] - box[2])
+    length = ARROW * (window[1] - window[0])
+    x_per_unit = WIDTH / (window[1] - window[0])
+    y_per_unit = HEIGHT / (window[3] - window[2])
     for k, name in enumerate(names):
         w_k, b_k = result["w"][k, shown_steps], result["b"][k, shown_steps]
-        inside = np.isfinite(w_k) & np.isfinite(b_k) & (w_k >= box[0]) & (w_k <= box[1]) \
-            & (b_k >= box[2]) & (b_k <= box[3])
+        inside = np.isfinite(w_k) & np.isfinite(b_k) & (w_k >= window[0]) & (w_k <= window[1]) \
+            & (b_k >= window[2]) & (b_k <= window[3])
         end = int(np.argmin(inside)) if not inside.all() else len(shown_steps)
         shown = shown_steps[:end]
         piece = pd.DataFrame({"run": name, "step": shown, "until": until[:end], "w": w_k[:end], "b": b_k[:end],
@@ -205,7 +204,7 @@ def build(
     paths = pd.concat(pieces, ignore_index=True)
     exits = pd.DataFrame(exits, columns=["run", "w", "b", "label"])
 
-    eigen = _eigen_strokes(curvature, loss, box)
+    eigen = _eigen_strokes(curvature, loss, window)
     gap0 = float(result["loss"][0, 0] - min_loss)
     target = tol * gap0
     summaries = [summarize(result["loss"][k], int(result["diverged_at"][k]), min_loss, tol) for k in range(len(runs))]
@@ -234,15 +233,16 @@ def build(
     edges = {opt: curvature.edge(lrcore.optimizers.sgd(momentum=max(momentum, 1e-9), nesterov=opt == "nesterov"))
              for opt in ("momentum", "nesterov")} if curvature is not None else {}
     map_words = map_sentence(runs, equal, curvature, loss, arrows, batch, data.n, edges)
-    return ContourView(names, box, equal, int(steps), heat, lines, paths, exits, eigen, dots,
-                       race, min_loss, target, expected, summaries, table, race_words, map_words, exit_words)
+    return ContourView(names, window, equal, int(steps), heat, lines, paths, exits, eigen, dots,
+                       race, tuple(best), min_loss, target, expected, summaries, table, race_words, map_words,
+                       exit_words)
 
 
-def _eigen_strokes(curvature, loss: str, box: tuple) -> pd.DataFrame:
+def _eigen_strokes(curvature, loss: str, window: tuple) -> pd.DataFrame:
     """The bowl's eigen-directions through its minimum, the steep one half as long."""
     if curvature is None:
         return pd.DataFrame({"w": [], "b": [], "w2": [], "b2": [], "label": []})
-    span = min(box[1] - box[0], box[3] - box[2]) / 4
+    span = min(window[1] - window[0], window[3] - window[2]) / 4
     center = curvature.minimizer
     whose = "the MSE's" if loss == "mse" else "Huber's, near its minimum"
     rows = []
@@ -315,7 +315,7 @@ def map_sentence(runs: tuple, equal: bool, curvature, loss: str, arrows: bool, b
                      "'Same scale on w and b' to see −gradient cross the contours at right angles.")
     optimizers = {opt for _, opt in runs}
     if optimizers & {"momentum", "nesterov"}:
-        edges = "; ".join(f"{OPTIMIZER_WORDS[opt]}'s {num(edge, 4)}" for opt, edge in momentum_edges.items()
+        edges = "; ".join(f"{lrcore.optimizers.OPTIMIZERS[opt].label}'s {num(edge, 4)}" for opt, edge in momentum_edges.items()
                           if opt in optimizers and edge is not None)
         parts.append("Momentum carries its velocity from step to step, so its steps are not along −gradient, and "
                      "the rate marks, plain gradient descent's, are not its edges"
@@ -354,13 +354,13 @@ def presets(data: lrcore.Dataset, steps: int, start: tuple, format_rate) -> list
     on_the_bowl = {"contour_loss": "mse", "contour_batch": 0.0}  # the theory the rates come from
     three = {"contour_runs": 3.0, **on_the_bowl}
     for i, rate in enumerate((0.25 * edge, good, 1.05 * edge), start=1):
-        three |= {f"contour_lr{i}": format_rate(rate, 6), f"contour_opt{i}": "gd"}
+        three |= {f"contour_lr{i}": format_rate(rate, 6), f"contour_opt{i}": "sgd"}
     momentum = lrcore.optimizers.sgd(momentum=0.9)
     nesterov = lrcore.optimizers.sgd(momentum=0.9, nesterov=True)
     own = {"contour_runs": 5.0, "contour_momentum": 0.9, **on_the_bowl}
     rates = (good, 0.3 * lrcore.theory.stable_edge(data, momentum), 0.3 * lrcore.theory.stable_edge(data, nesterov),
              0.05, 0.1)
-    for i, (name, rate) in enumerate(zip(("gd", "momentum", "nesterov", "rmsprop", "adam"), rates), start=1):
+    for i, (name, rate) in enumerate(zip(("sgd", "momentum", "nesterov", "rmsprop", "adam"), rates), start=1):
         own |= {f"contour_lr{i}": format_rate(rate, 6), f"contour_opt{i}": name}
     return [
         Preset("contour_preset_rates", "Preset: crawl, converge, diverge",

@@ -23,7 +23,7 @@ from .common import count, descent_rule, num
 SHRINK = 1e-4
 #: The sweep of an optimizer without an edge runs over these rates.
 ADAPTIVE_RANGE = (1e-4, 10.0)
-NAMES = {"gd": "plain gradient descent", "momentum": "heavy-ball momentum", "adam": "Adam"}
+NAMES = {"sgd": "plain gradient descent", "momentum": "heavy-ball momentum", "adam": "Adam"}
 
 
 @dataclass(frozen=True)
@@ -76,7 +76,7 @@ def stability_view(data: lrcore.Dataset, *, count_rates: int, steps: int, opt: s
                    tol: float) -> StabilityView:
     """Sweep ``count_rates`` log-spaced constant rates with ``lrcore.finder.stability``
     and shape the map: its theory rules and regime bands for this optimizer."""
-    optimizer = {"gd": None, "momentum": lrcore.optimizers.sgd(momentum=momentum),
+    optimizer = {"sgd": None, "momentum": lrcore.optimizers.sgd(momentum=momentum),
                  "adam": lrcore.optimizers.adam()}[opt]
     low, high = sweep_range(data, optimizer)
     rates = np.geomspace(low, high, count_rates)
@@ -90,7 +90,7 @@ def stability_view(data: lrcore.Dataset, *, count_rates: int, steps: int, opt: s
     first = found.first_diverging if found.first_diverging is not None else high
     converging_end = min(first, high)
     regions = [("too slow", low, min(slowest_ok, converging_end))]
-    if opt == "gd":
+    if opt == "sgd":
         rules = [("1/λmax", "at or below it, no direction's error changes sign", c.lr_monotone),
                  ("2/(λmin+λmax)", "worst-case optimal: the fastest in the long run", c.lr_optimal),
                  ("2/λmax", "the edge: past it the steep direction grows", c.lr_max_stable)]
@@ -124,7 +124,7 @@ def stability_words(c, *, opt: str, momentum: float, edge: float | None, found, 
                 f"the theory's edge {num(edge, 4)} (the grid's step is {num(grid_step, 4)}×).")
     else:
         seen = f" The first diverging rate is {num(found.first_diverging, 4)}."
-    if opt == "gd":
+    if opt == "sgd":
         theory = " " + descent_rule(c)
     elif opt == "momentum" and momentum == 0:
         theory = " With β = 0 momentum is plain gradient descent. " + descent_rule(c)

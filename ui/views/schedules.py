@@ -21,62 +21,15 @@ import pandas as pd
 
 import lrcore
 
+from ..catalog import SCHEDULES, build_schedule
 from .common import (MAX_CURVE, TAIL, Preset, Verdict, contour_lines, frame_steps, frame_until, is_round, num,
                      plural, results_table, summarize, thinned)
-from .contour import equal_box, frame_box
+from .contour import equal_window, frame_window
 
 #: A decaying schedule "wins" when its mean gap over the last TAIL of the steps is this many times smaller.
 WINS = 10.0
 #: Most frames of a path on the small map.
 MAX_FRAMES = 300
-
-
-def build_schedule(name: str, lr: float, steps: int, values: dict):
-    """The lrcore schedule ``name`` at base rate ``lr`` for a run of ``steps``,
-    its lengths taken as fractions of the steps (``values`` by parameter)."""
-    schedules = lrcore.schedules
-
-    def length(fraction):
-        return max(1, int(round(fraction * steps)))
-
-    if name == "constant":
-        return schedules.constant(lr)
-    if name == "step_decay":
-        return schedules.step_decay(lr, length(values["every"]), values["gamma"])
-    if name == "multistep_decay":
-        first = length(values["first"])
-        second = max(length(values["second"]), first + 1)
-        return schedules.multistep_decay(lr, [first, second], values["gamma"])
-    if name == "exponential_decay":
-        if values.get("staircase"):  # ten periods, reaching the end rate at the last
-            return schedules.exponential_decay(lr, length(0.1), values["to"] ** 0.1, staircase=True)
-        return schedules.exponential_decay(lr, steps, values["to"])
-    if name == "inverse_time_decay":
-        return schedules.inverse_time_decay(lr, length(0.1), values["rate"], staircase=bool(values.get("staircase")))
-    if name == "polynomial_decay":
-        return schedules.polynomial_decay(lr, steps, end_lr=lr * values["end"], power=values["power"])
-    if name == "cosine_decay":
-        return schedules.cosine_decay(lr, steps, alpha=values["alpha"])
-    if name == "cosine_restarts":
-        return schedules.cosine_restarts(lr, length(values["first"]), t_mul=values["t_mul"], m_mul=values["m_mul"],
-                                         alpha=values["alpha"])
-    if name == "warmup_cosine":
-        warmup = min(length(values["warmup"]), steps - 1)
-        return schedules.linear_warmup(schedules.cosine_decay(lr, max(1, steps - warmup)), warmup,
-                                       start_factor=values["start"])
-    if name == "one_cycle":
-        three = bool(values.get("three_phase"))
-        # the phases need at least one whole step each
-        low, high = (1.5 / steps, 1 - 1.5 / steps) if not three else (1.5 / steps, 0.5 - 1.0 / steps)
-        pct = min(max(values["pct_start"], low), high)
-        return schedules.one_cycle(lr, max(steps, 2), pct_start=pct, div_factor=values["div"], three_phase=three)
-    if name == "cyclic":
-        gamma = min(max(values["gamma"], 1e-12), 1.0)
-        return schedules.cyclic(lr / 10, lr, step_size_up=length(values["up"]), mode=values["mode"], gamma=gamma)
-    if name == "reduce_on_plateau":
-        return schedules.reduce_on_plateau(lr, factor=values["factor"], patience=int(values["patience"]),
-                                           cooldown=int(values["cooldown"]))
-    raise ValueError(f"unknown schedule {name!r}")
 
 
 @dataclass(frozen=True)
@@ -88,7 +41,7 @@ class ScheduleView:
         rates: run, step, lr; losses: run, step, loss (thinned, as run);
         paths: run, step, until, w, b; the frames of ``common.frame_steps``.
         steps: the runs' last step, the scrubber's end.
-        lines, box: the small contour map; floor: the lowest loss; best: its (w, b).
+        lines, window: the small contour map; floor: the lowest loss; best: its (w, b).
         summaries: one RunSummary per schedule; table: the results as shown.
         verdict: whether decay beat the constant rate here, in numbers.
         when: when decay helps at all, for these settings.
@@ -102,7 +55,7 @@ class ScheduleView:
     paths: pd.DataFrame
     steps: int
     lines: pd.DataFrame
-    box: tuple
+    window: tuple
     floor: float
     best: tuple
     summaries: list
@@ -112,20 +65,20 @@ class ScheduleView:
     flow: str
 
 
-def build(data: lrcore.Dataset, *, chosen: tuple, labels: dict, lr: float, steps: int, optimizer, opt: str,
+def build(data: lrcore.Dataset, *, chosen: tuple, lr: float, steps: int, optimizer, opt: str,
           loss: str, batch: int, tol: float = 1e-3) -> ScheduleView:
     """Run every chosen schedule together from (0, 0) on the same batches.
 
     Args:
-        chosen: ((name, ((parameter, value), ...)), ...); labels: {name: label}.
-        optimizer: the lrcore optimizer; opt: its name in the app ("gd", ...).
+        chosen: ((name, ((parameter, value), ...)), ...), names of ``ui.catalog.SCHEDULES``.
+        optimizer: the lrcore optimizer; opt: its name ("sgd", ...).
         batch: 0 for every point each step, else the mini-batch size.
         tol: the share of the start's gap a run must reach to count as arrived.
     """
     schedules = [build_schedule(name, lr, steps, dict(values)) for name, values in chosen]
     traj = lrcore.run(data, schedules, steps=steps, start=(0.0, 0.0), loss=loss, optimizer=optimizer,
                       batch_size=batch or None, seed=0)
-    names = [labels[name] for name, _ in chosen]
+    names = [SCHEDULES[name].label for name, _ in chosen]
     loss_fn = lrcore.losses.get(loss)
     best = loss_fn.minimizer(data)
     floor = float(loss_fn.value(data, *best))
@@ -138,8 +91,8 @@ def build(data: lrcore.Dataset, *, chosen: tuple, labels: dict, lr: float, steps
     shown = frame_steps(steps, MAX_FRAMES)
     paths = pd.concat(pd.DataFrame({"run": n, "step": shown, "until": frame_until(shown), "w": traj.w[k, shown],
                                     "b": traj.b[k, shown]}) for k, n in enumerate(names))
-    box = equal_box(frame_box(best, (0.0, 0.0), traj.w, traj.b, traj.diverged_at, traj.loss), 420, 300)
-    ws, bs = np.linspace(box[0], box[1], 100), np.linspace(box[2], box[3], 100)
+    window = equal_window(frame_window(best, (0.0, 0.0), traj.w, traj.b, traj.diverged_at, traj.loss), 420, 300)
+    ws, bs = np.linspace(window[0], window[1], 100), np.linspace(window[2], window[3], 100)
     grid_w, grid_b = np.meshgrid(ws, bs)
     lines = contour_lines(ws, bs, np.asarray(loss_fn.value(data, grid_w, grid_b), dtype=float), floor, count=10)
 
@@ -147,7 +100,7 @@ def build(data: lrcore.Dataset, *, chosen: tuple, labels: dict, lr: float, steps
     table = results_table(names, summaries, tol, tail=True)
     table["sum of the rates"] = [num(float(np.sum(traj.lr[k]))) for k in range(len(names))]
     c = lrcore.theory.curvature(data)
-    plain_full_mse = loss == "mse" and opt == "gd" and not (batch and batch < data.n)
+    plain_full_mse = loss == "mse" and opt == "sgd" and not (batch and batch < data.n)
     flow = ""
     if plain_full_mse:
         left = [float(np.prod(1.0 - traj.lr[k] * c.lambda_min)) for k in range(len(names))]
@@ -160,7 +113,7 @@ def build(data: lrcore.Dataset, *, chosen: tuple, labels: dict, lr: float, steps
                 f"{'the error' if is_round(c) else 'the slow direction'} gets.")
     verdict = decay_verdict([name for name, _ in chosen], names, summaries, steps)
     when = when_decay_helps(data, c, lr=lr, opt=opt, loss=loss, batch=batch, optimizer=optimizer)
-    return ScheduleView(names, rates, losses, paths, int(steps), lines, box, floor, best,
+    return ScheduleView(names, rates, losses, paths, int(steps), lines, window, floor, best,
                         summaries, table, verdict, when, flow)
 
 
@@ -216,12 +169,12 @@ def when_decay_helps(data: lrcore.Dataset, c, *, lr: float, opt: str, loss: str,
                "RMSprop and Adam divide each step by a running size of the gradient: they have no edge to compare "
                "a rate with, and whether a constant rate settles depends on the rate and the steps.")
         return own + " The runs above say what happened here."
-    edge = lrcore.theory.stable_edge(data, optimizer) if opt != "gd" else c.lr_max_stable
-    whose = "2/λmax" if opt == "gd" else "this momentum's own edge"
+    edge = lrcore.theory.stable_edge(data, optimizer) if opt != "sgd" else c.lr_max_stable
+    whose = "2/λmax" if opt == "sgd" else "this momentum's own edge"
     if loss == "huber":
         bowl = lrcore.theory.local_curvature(data, "huber")
         edge = bowl.edge(optimizer) if bowl is not None else None
-        whose = "the edge of Huber's bowl near the minimum" + ("" if opt == "gd" else " for this momentum")
+        whose = "the edge of Huber's bowl near the minimum" + ("" if opt == "sgd" else " for this momentum")
     if batch and batch < data.n:
         noise = (f"With mini-batches of {batch}, each step's gradient is off by a random amount that does not vanish "
                  "at the minimum, so a constant rate keeps the line jittering around it, more the larger the rate. "
@@ -261,20 +214,20 @@ def presets(data: lrcore.Dataset, format_rate) -> list[Preset]:
     return [
         Preset("sched_preset_noise", "Constant vs decay under mini-batch noise",
                f"Mini-batches of 4, 1,000 steps, base rate 0.75× the edge 2/λmax ({num(0.75 * edge)}).",
-               dict(sched_pick=decays, sched_loss="mse", sched_batch=4.0, sched_steps=1000.0, sched_opt="gd",
+               dict(sched_pick=decays, sched_loss="mse", sched_batch=4.0, sched_steps=1000.0, sched_opt="sgd",
                     sched_lr=format_rate(0.75 * edge, 6))),
         Preset("sched_preset_mae", "MAE: a constant rate hops, decay settles",
                f"MAE on every point, 600 steps, base rate 1/mean|x| = {num(mae_rate)}: a step moves w by at most 1.",
-               dict(sched_pick=decays, sched_loss="mae", sched_batch=0.0, sched_steps=600.0, sched_opt="gd",
+               dict(sched_pick=decays, sched_loss="mae", sched_batch=0.0, sched_steps=600.0, sched_opt="sgd",
                     sched_lr=format_rate(mae_rate, 6))),
         Preset("sched_preset_warmup", "Warmup and a too-large rate",
                f"Full-batch MSE, 600 steps, base rate 1.15× the edge ({num(1.15 * edge)}): constant, cosine, and "
                "cosine after a linear warmup over 30% of the steps.",
                dict(sched_pick=["constant", "cosine_decay", "warmup_cosine"], sched_loss="mse", sched_batch=0.0,
-                    sched_steps=600.0, sched_opt="gd", sched_lr=format_rate(1.15 * edge, 6),
+                    sched_steps=600.0, sched_opt="sgd", sched_lr=format_rate(1.15 * edge, 6),
                     sched_warmup_cosine_warmup=0.3)),
         Preset("sched_preset_one_cycle", "One-cycle vs cosine",
                f"Full-batch MSE, 600 steps, both peaking at 1.1× the edge ({num(1.1 * edge)}).",
                dict(sched_pick=["one_cycle", "cosine_decay"], sched_loss="mse", sched_batch=0.0, sched_steps=600.0,
-                    sched_opt="gd", sched_lr=format_rate(1.1 * edge, 6))),
+                    sched_opt="sgd", sched_lr=format_rate(1.1 * edge, 6))),
     ]
