@@ -65,12 +65,11 @@ def test_count_is_the_rounded_number_with_separators(value):
     assert re.fullmatch(r"\d{1,3}(,\d{3})*", text)
 
 
-def test_last_finite_is_the_last_finite_loss_column_of_a_run():
-    traj = lrcore.run(DEFAULT, [0.01, 0.05], steps=200)
-    for k in range(2):
-        last = common.last_finite(int(traj.diverged_at[k]), 200)
-        assert np.isfinite(traj.loss[k, : last + 1]).all()
-        assert last == 200 or not np.isfinite(traj.loss[k, last + 1])
+def trajectory(losses, diverged_at):
+    """A one-run Trajectory holding ``losses`` (its w and b are not read here)."""
+    losses = np.asarray(losses, dtype=float)[None, :]
+    return lrcore.Trajectory(w=np.zeros_like(losses), b=np.zeros_like(losses), loss=losses,
+                             lr=np.full((1, losses.shape[1] - 1), 0.1), diverged_at=np.array([diverged_at]))
 
 
 def summary_by_loop(losses, diverged_at, floor, tol):
@@ -79,18 +78,18 @@ def summary_by_loop(losses, diverged_at, floor, tol):
     last = steps if diverged_at < 0 else max(diverged_at - 1, 0)
     finite = [float(v) for v in losses[: last + 1]]
     gaps = [v - floor for v in finite]
-    width = max(1, int(round(0.1 * steps)))
+    width = max(1, math.ceil(round(0.1 * steps, 9)))
     reached = None
     for t, gap in enumerate(gaps):
         if gaps[0] > 0 and gap <= tol * gaps[0]:
             reached = t
             break
-    tail = gaps[-width:]
+    tail = gaps[-width:] if diverged_at < 0 else [math.nan]
     return finite[-1], min(finite), gaps[-1], sum(tail) / len(tail), reached
 
 
-@given(st.lists(st.floats(0.0, 1e6), min_size=2, max_size=60), st.integers(-1, 59), st.floats(1e-6, 1.0))
-def test_summarize_against_a_loop(values, diverged_at, tol):
+@given(st.lists(st.floats(0.0, 1e6), min_size=2, max_size=60), st.integers(-1, 59), st.floats(1e-6, 0.99))
+def test_summarize_runs_against_a_loop(values, diverged_at, tol):
     losses = np.array(values)
     diverged_at = diverged_at if diverged_at < len(values) else -1
     if diverged_at >= 1:
@@ -98,29 +97,29 @@ def test_summarize_against_a_loop(values, diverged_at, tol):
     elif diverged_at == 0:
         diverged_at = -1
     floor = float(np.nanmin(losses)) * 0.5
-    s = common.summarize(losses, diverged_at, floor, tol)
+    (s,) = common.summarize_runs(trajectory(losses, diverged_at), floor, tol)
     final, best, gap, tail, reached = summary_by_loop(losses, diverged_at, floor, tol)
     assert (s.final_loss, s.best_loss, s.final_gap) == pytest.approx((final, best, gap), rel=1e-12, abs=1e-9)
-    assert s.tail_gap == pytest.approx(tail, rel=1e-9, abs=1e-9)
+    assert s.tail_gap == pytest.approx(tail, rel=1e-9, abs=1e-9, nan_ok=True)
     assert s.steps_to_tol == reached
     assert s.diverged_at == (diverged_at if diverged_at >= 0 else None)
 
 
-def test_summarize_a_real_run_is_within_the_theorys_bound():
+def test_summarize_runs_of_a_real_run_is_within_the_theorys_bound():
     """Curvature.steps_to is an upper bound on the steps for the gap to shrink by tol."""
     c = lrcore.theory.curvature(DEFAULT)
-    for lr in (0.005, 0.02, 0.026):
-        traj = lrcore.run(DEFAULT, lr, steps=3000, start=(-2.0, 8.0))
-        s = common.summarize(traj.loss[0], int(traj.diverged_at[0]), c.min_loss, 1e-4)
+    rates = (0.005, 0.02, 0.026)
+    traj = lrcore.run(DEFAULT, list(rates), steps=3000, start=(-2.0, 8.0))
+    for k, (lr, s) in enumerate(zip(rates, common.summarize_runs(traj, c.min_loss, 1e-4))):
         assert s.steps_to_tol is not None and s.steps_to_tol <= c.steps_to(1e-4, lr)
-        gaps = traj.loss[0] - c.min_loss
+        gaps = traj.loss[k] - c.min_loss
         assert gaps[s.steps_to_tol] <= 1e-4 * gaps[0] < gaps[s.steps_to_tol - 1]
 
 
 def test_results_table_writes_each_summary():
-    losses = [np.array([5.0, 3.0, 2.0, 1.5, 1.1]), np.array([5.0, 40.0, 2e3, np.nan, np.nan])]
-    summaries = [common.summarize(losses[0], -1, 1.0, 0.25), common.summarize(losses[1], 3, 1.0, 0.25)]
-    table = common.results_table(["calm", "wild"], summaries, 0.25, tail=True)
+    calm, wild = (common.summarize_runs(trajectory(losses, d), 1.0, 0.25)[0] for losses, d in
+                  (([5.0, 3.0, 2.0, 1.5, 1.1], -1), ([5.0, 40.0, 2e3, np.nan, np.nan], 3)))
+    table = common.results_table(["calm", "wild"], [calm, wild], 0.25, tail=True)
     calm, wild = table.to_dict("records")
     (reach,) = [name for name in table.columns if name.startswith("steps to ")]
     assert calm["run"] == "calm" and float(calm["final loss"]) == 1.1 and float(calm["best loss"]) == 1.1
@@ -130,7 +129,7 @@ def test_results_table_writes_each_summary():
     assert wild["final loss"] == "2000" and wild["best loss"] == "5"  # num(2e3, 4)
     assert wild[reach] == "not reached"
     assert wild["diverged at step"] == "3" and wild["mean gap, last 10% of steps"] == "diverged"
-    big = common.summarize(np.append(np.linspace(9.0, 2.0, 12_000), np.nan), 12_000, 1.0, 1e-3)
+    (big,) = common.summarize_runs(trajectory(np.append(np.linspace(9.0, 2.0, 12_000), np.nan), 12_000), 1.0, 1e-3)
     assert common.results_table(["big"], [big], 1e-3)["diverged at step"].iloc[0] == "12,000"
 
 

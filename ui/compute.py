@@ -87,18 +87,14 @@ def scatter_sample(_data: lrcore.Dataset, fingerprint: str, most: int = MAX_SCAT
 @limited
 def best_fit(_data: lrcore.Dataset, fingerprint: str, loss: str, delta: float) -> tuple[float, float]:
     """The (w, b) of the lowest ``loss`` on the data."""
-    return lrcore.losses.get(loss, **_loss_params(loss, delta)).minimizer(_data)
-
-
-def _loss_params(loss: str, delta: float) -> dict:
-    return {"delta": delta} if loss == "huber" else {}
+    return lrcore.losses.configured(loss, {"delta": delta}).minimizer(_data)
 
 
 @st.cache_data(max_entries=32, show_spinner=False)
 @limited
 def slice_of(_data: lrcore.Dataset, fingerprint: str, param: str, held: float, loss: str, delta: float):
     """The slice of the loss along ``param`` (a lrcore.slices.Slice)."""
-    return lrcore.slices.along(_data, param, held, lrcore.losses.get(loss, **_loss_params(loss, delta)))
+    return lrcore.slices.along(_data, param, held, lrcore.losses.configured(loss, {"delta": delta}))
 
 
 @st.cache_data(max_entries=64, show_spinner=False)
@@ -125,27 +121,10 @@ def slice_view(
 def contour_runs(
     _data: lrcore.Dataset, fingerprint: str, runs: tuple, settings: state.OptimizerSettings, start: tuple, steps: int,
     batch: int, loss: str, delta: float,
-) -> dict:
-    """Every run from the same start: ``runs`` is ((lr, optimizer name), ...),
-    ``settings`` the optimizers' hyper-parameters. Runs that share an optimizer
-    are computed together by one lrcore.run.
-
-    Returns ``w``, ``b``, ``loss`` (K, steps+1) and ``diverged_at`` (K,) as
-    plain arrays, in the order of ``runs``.
-    """
-    count = len(runs)
-    w = np.full((count, steps + 1), np.nan)
-    b, losses = w.copy(), w.copy()
-    diverged = np.full(count, -1)
-    loss_fn = lrcore.losses.get(loss, **_loss_params(loss, delta))
-    for name in dict.fromkeys(opt for _, opt in runs):  # at most one run() per optimizer
-        rows = [k for k, (_, opt) in enumerate(runs) if opt == name]
-        traj = lrcore.run(
-            _data, [runs[k][0] for k in rows], steps=steps, start=start, loss=loss_fn,
-            optimizer=common.optimizer(name, settings), batch_size=batch or None, seed=0,
-        )
-        w[rows], b[rows], losses[rows], diverged[rows] = traj.w, traj.b, traj.loss, traj.diverged_at
-    return {"w": w, "b": b, "loss": losses, "diverged_at": diverged}
+) -> lrcore.Trajectory:
+    """Every run of the contour page from the same start (``ui.views.contour.run_all``)."""
+    return contour.run_all(_data, runs, settings, start=start, steps=steps, batch=batch,
+                           loss=lrcore.losses.configured(loss, {"delta": delta}))
 
 
 @st.cache_data(max_entries=32, show_spinner=False)
@@ -156,7 +135,7 @@ def loss_grid(_data: lrcore.Dataset, fingerprint: str, window: tuple, loss: str,
     ws = np.linspace(window[0], window[1], affordable_slopes(loss, _data.n, size))
     bs = np.linspace(window[2], window[3], size)
     grid_w, grid_b = np.meshgrid(ws, bs)
-    z = np.asarray(lrcore.losses.get(loss, **_loss_params(loss, delta)).value(_data, grid_w, grid_b), dtype=float)
+    z = np.asarray(lrcore.losses.configured(loss, {"delta": delta}).value(_data, grid_w, grid_b), dtype=float)
     return ws, bs, z
 
 
@@ -166,7 +145,7 @@ def random_guesses(_data: lrcore.Dataset, fingerprint: str, guesses: int, center
                    loss: str, delta: float) -> dict:
     """lrcore.search.random_search, as plain arrays: w, b, best_so_far."""
     found = lrcore.search.random_search(_data, guesses=guesses, center=center, half_width=half,
-                                        loss=lrcore.losses.get(loss, **_loss_params(loss, delta)))
+                                        loss=lrcore.losses.configured(loss, {"delta": delta}))
     return {"w": np.asarray(found.w), "b": np.asarray(found.b), "best_so_far": np.asarray(found.best_so_far)}
 
 
@@ -175,7 +154,7 @@ def random_guesses(_data: lrcore.Dataset, fingerprint: str, guesses: int, center
 def bowl(_data: lrcore.Dataset, fingerprint: str, loss: str, delta: float):
     """The loss's bowl (``lrcore.theory.local_curvature``): the MSE's, Huber's
     near its minimum, None for MAE."""
-    return lrcore.theory.local_curvature(_data, lrcore.losses.get(loss, **_loss_params(loss, delta)))
+    return lrcore.theory.local_curvature(_data, lrcore.losses.configured(loss, {"delta": delta}))
 
 
 def contour_view(data: lrcore.Dataset, *, runs: tuple, settings: state.OptimizerSettings, start: tuple, steps: int, batch: int,
@@ -185,8 +164,8 @@ def contour_view(data: lrcore.Dataset, *, runs: tuple, settings: state.Optimizer
     fingerprint = data.fingerprint
     result = contour_runs(data, fingerprint, runs, settings, start, steps, batch, loss, delta)
     best = best_fit(data, fingerprint, loss, delta)
-    min_loss = float(lrcore.losses.get(loss, **_loss_params(loss, delta)).value(data, *best))
-    window = contour.frame_window(best, start, result["w"], result["b"], result["diverged_at"], result["loss"])
+    min_loss = float(lrcore.losses.configured(loss, {"delta": delta}).value(data, *best))
+    window = contour.frame_window(best, start, result.w, result.b, result.diverged_at, result.loss)
     if equal:
         window = contour.equal_window(window)
     grid = loss_grid(data, fingerprint, window, loss, delta)

@@ -97,17 +97,6 @@ def count(value: float) -> str:
     return f"{round(value):,}" if math.isfinite(value) else "never"
 
 
-def last_finite(diverged_at: int, steps: int) -> int:
-    """The last loss column of a run that is finite: ``steps`` if the run
-    stayed finite, else the column before ``diverged_at`` (0 if it diverged
-    at its start).
-
-    >>> last_finite(-1, 200), last_finite(4, 200), last_finite(0, 200)
-    (200, 3, 0)
-    """
-    return int(steps) if diverged_at < 0 else max(int(diverged_at) - 1, 0)
-
-
 def odd_stride_for(steps: int, most: int) -> int:
     """A stride of at most about ``most`` points that is odd, so that a
     quantity whose sign flips every step still flips between drawn points.
@@ -182,32 +171,24 @@ class RunSummary:
         return self.diverged_at is None and self.tail_gap > self.start_gap
 
 
-def summarize(losses: np.ndarray, diverged_at: int, floor: float, tol: float) -> RunSummary:
-    """The summary of one run's losses (steps+1,) above ``floor`` (the
-    minimum loss), with ``tol`` a fraction of the start's gap.
+def summarize_runs(traj, floor: float, tol: float) -> list[RunSummary]:
+    """Each run of ``traj`` (an ``lrcore.Trajectory``) summarised from its own
+    summaries, its gaps taken above ``floor`` (the minimum loss), with
+    ``tol`` a fraction of the start's gap.
 
-    >>> s = summarize(np.array([5.0, 3.0, 2.0, 1.5, 1.1]), -1, 1.0, 0.25)
-    >>> s.final_gap, s.steps_to_tol, s.diverged_at
-    (0.10000000000000009, 2, None)
-    >>> summarize(np.array([5.0, 3.0, np.nan]), 2, 1.0, 0.01).final_loss
-    3.0
+    >>> data = lrcore.Dataset([-1.0, 1.0], [0.0, 0.0])  # loss w**2 + b**2: 2, 0.5, 0.125, 0.03125
+    >>> s, = summarize_runs(lrcore.run(data, 0.25, steps=3, start=(1.0, 1.0)), 0.0, 0.1)
+    >>> s.final_loss, s.best_loss, s.steps_to_tol, s.diverged_at
+    (0.03125, 0.03125, 2, None)
     """
-    steps = losses.size - 1
-    last = last_finite(diverged_at, steps)
-    finite = np.asarray(losses[: last + 1], dtype=float)
-    gaps = finite - floor
-    tail = gaps[-max(1, int(round(TAIL * steps))):]
-    start_gap = float(gaps[0])
-    reached = np.flatnonzero(gaps <= tol * start_gap) if start_gap > 0 else np.array([], dtype=int)
-    return RunSummary(
-        final_loss=float(finite[-1]),
-        best_loss=float(finite.min()),
-        final_gap=float(gaps[-1]),
-        tail_gap=float(tail.mean()),
-        steps_to_tol=int(reached[0]) if reached.size else None,
-        diverged_at=int(diverged_at) if diverged_at >= 0 else None,
-        start_gap=start_gap,
-    )
+    start_gap = traj.loss[:, 0] - floor
+    with np.errstate(invalid="ignore"):
+        reached = traj.steps_to(np.where(start_gap > 0, floor + tol * start_gap, -np.inf))
+    final, best, tail = traj.final_loss, traj.best_loss, traj.tail_mean(TAIL, floor=floor)
+    return [RunSummary(final_loss=float(final[k]), best_loss=float(best[k]), final_gap=float(final[k] - floor),
+                       tail_gap=float(tail[k]), steps_to_tol=int(reached[k]) if reached[k] >= 0 else None,
+                       diverged_at=int(d) if d >= 0 else None, start_gap=float(start_gap[k]))
+            for k, d in enumerate(traj.diverged_at)]
 
 
 def results_table(names: list[str], summaries: list[RunSummary], tol: float, *, tail: bool = False) -> pd.DataFrame:
@@ -216,7 +197,7 @@ def results_table(names: list[str], summaries: list[RunSummary], tol: float, *, 
     last ``TAIL`` of the steps, the steps to ``tol`` of the start's gap, and
     where a run diverged.
 
-    >>> s = summarize(np.array([5.0, 3.0, 2.0, 1.5, 1.1]), -1, 1.0, 0.25)
+    >>> s = RunSummary(1.1, 1.1, 0.1, 0.1, steps_to_tol=2, diverged_at=None, start_gap=4.0)
     >>> results_table(["a"], [s], 0.25).iloc[0].tolist()
     ['a', '1.1', '1.1', '2', 'no']
     """

@@ -19,8 +19,8 @@ import pandas as pd
 
 import lrcore
 
-from .common import (MAX_CURVE, Preset, count, frame_steps, frame_until, is_round, num, results_table, summarize,
-                     thinned)
+from .common import (MAX_CURVE, Preset, count, frame_steps, frame_until, is_round, num, optimizer, results_table,
+                     summarize_runs, thinned)
 
 #: The map holds visited points within this many start distances of the minimum.
 REACH = 3.0
@@ -138,16 +138,34 @@ class ContourView:
     exit_words: list
 
 
+def run_all(data: lrcore.Dataset, runs: tuple, settings, *, start: tuple, steps: int, batch: int,
+            loss) -> lrcore.Trajectory:
+    """Every run from the same ``start`` on the same batches, in the order of
+    ``runs`` ((lr, optimizer name), ...), as one Trajectory; ``settings``: the
+    optimizers' hyper-parameters (``common.optimizer``). Runs that share an
+    optimizer are computed together, by one ``lrcore.run`` per optimizer."""
+    count = len(runs)
+    w = np.full((count, steps + 1), np.nan)
+    b, losses, rates = w.copy(), w.copy(), np.full((count, steps), np.nan)
+    diverged = np.full(count, -1)
+    for name in dict.fromkeys(opt for _, opt in runs):
+        rows = [k for k, (_, opt) in enumerate(runs) if opt == name]
+        traj = lrcore.run(data, [runs[k][0] for k in rows], steps=steps, start=start, loss=loss,
+                          optimizer=optimizer(name, settings), batch_size=batch or None, seed=0)
+        w[rows], b[rows], losses[rows], rates[rows], diverged[rows] = traj.w, traj.b, traj.loss, traj.lr, \
+            traj.diverged_at
+    return lrcore.Trajectory(w=w, b=b, loss=losses, lr=rates, diverged_at=diverged)
+
+
 def build(
-    data: lrcore.Dataset, *, runs: tuple, result: dict, start: tuple, steps: int, loss: str, delta: float,
+    data: lrcore.Dataset, *, runs: tuple, result: lrcore.Trajectory, start: tuple, steps: int, loss: str, delta: float,
     tol: float, best: tuple, min_loss: float, window: tuple, equal: bool, grid: tuple, lines: pd.DataFrame,
     search: dict | None, half: tuple, curvature, arrows: bool, batch: int, momentum: float = 0.9,
 ) -> ContourView:
     """Shape the page's computed pieces for drawing and say what they show.
 
     Args:
-        runs: ((lr, optimizer name), ...); result: their ``w``, ``b``,
-            ``loss`` (K, steps+1) and ``diverged_at`` (K,).
+        runs: ((lr, optimizer name), ...); result: their runs (``run_all``).
         best, min_loss: the loss's minimiser and minimum; window: the map.
         grid: (ws, bs, Z[b, w]) the loss over the window; lines: its contours.
         search: random guessing's ``w``, ``b``, ``best_so_far``, or None;
@@ -158,7 +176,7 @@ def build(
         momentum: the β of the momentum and Nesterov runs (their edges are said).
     """
     names = run_names(runs)
-    loss_fn = lrcore.losses.get(loss, **({"delta": delta} if loss == "huber" else {}))
+    loss_fn = lrcore.losses.configured(loss, {"delta": delta})
     ws, bs, z = grid
     cw, cb = ws[::4], bs[::4]
     dw = (cw[1] - cw[0]) / 2 if cw.size > 1 else (window[1] - window[0]) / 2
@@ -174,13 +192,13 @@ def build(
     x_per_unit = WIDTH / (window[1] - window[0])
     y_per_unit = HEIGHT / (window[3] - window[2])
     for k, name in enumerate(names):
-        w_k, b_k = result["w"][k, shown_steps], result["b"][k, shown_steps]
+        w_k, b_k = result.w[k, shown_steps], result.b[k, shown_steps]
         inside = np.isfinite(w_k) & np.isfinite(b_k) & (w_k >= window[0]) & (w_k <= window[1]) \
             & (b_k >= window[2]) & (b_k <= window[3])
         end = int(np.argmin(inside)) if not inside.all() else len(shown_steps)
         shown = shown_steps[:end]
         piece = pd.DataFrame({"run": name, "step": shown, "until": until[:end], "w": w_k[:end], "b": b_k[:end],
-                              "loss": result["loss"][k, shown]})
+                              "loss": result.loss[k, shown]})
         if arrows and end:
             gw_k, gb_k = loss_fn.grad(data, piece["w"].to_numpy(), piece["b"].to_numpy())
             size = np.hypot(gw_k, gb_k)
@@ -189,31 +207,31 @@ def build(
             piece = piece.assign(aw=piece["w"] + length * down_w, ab=piece["b"] + length * down_b,
                                  angle=np.degrees(np.arctan2(down_w * x_per_unit, down_b * y_per_unit)))
         pieces.append(piece)
-        d = int(result["diverged_at"][k])
+        d = int(result.diverged_at[k])
         if end < len(shown_steps):
             left_at = int(shown_steps[end])
             label = f"run {k + 1} leaves the map at step {left_at}" + (f", diverges at step {d}" if d >= 0 else "")
             if end:
                 exits.append({"run": name, "w": float(w_k[end - 1]), "b": float(b_k[end - 1]), "label": label})
-            away = float(result["loss"][k, -1] - result["loss"][k, 0])
+            away = float(result.loss[k, -1] - result.loss[k, 0])
             exit_words.append(f"**{name}** left the map at step {left_at}"
                               + (f" and diverged at step {d}." if d >= 0 else
                                  f" and is still flying away: after {steps:,} steps its loss is "
-                                 f"{num(float(result['loss'][k, -1]))}, above the {num(float(result['loss'][k, 0]))} "
+                                 f"{num(float(result.loss[k, -1]))}, above the {num(float(result.loss[k, 0]))} "
                                  "it started from." if away > 0 else "."))
     paths = pd.concat(pieces, ignore_index=True)
     exits = pd.DataFrame(exits, columns=["run", "w", "b", "label"])
 
     eigen = _eigen_strokes(curvature, loss, window)
-    gap0 = float(result["loss"][0, 0] - min_loss)
+    gap0 = float(result.loss[0, 0] - min_loss)
     target = tol * gap0
-    summaries = [summarize(result["loss"][k], int(result["diverged_at"][k]), min_loss, tol) for k in range(len(runs))]
+    summaries = summarize_runs(result, min_loss, tol)
     descent = []
     for k, name in enumerate(names):
-        d = int(result["diverged_at"][k])
-        finite = np.arange(result["loss"].shape[1] if d < 0 else d)
+        d = int(result.diverged_at[k])
+        finite = np.arange(result.loss.shape[1] if d < 0 else d)
         picked = finite[thinned(finite.size, MAX_CURVE)] if finite.size else finite
-        best_so_far = np.minimum.accumulate(result["loss"][k, : finite.size]) if finite.size else finite
+        best_so_far = np.minimum.accumulate(result.loss[k, : finite.size]) if finite.size else finite
         descent.append(pd.DataFrame({"run": name, "evaluations": picked + 1, "gap": best_so_far[picked] - min_loss}))
     guessing = pd.DataFrame({"run": [], "evaluations": [], "gap": []})
     dots = pd.DataFrame({"w": [], "b": []})

@@ -19,7 +19,7 @@ import pandas as pd
 
 import lrcore
 
-from .common import (MAX_CURVE, MAX_FRAMES, Verdict, descent_rule, frame_steps, frame_until, is_round, last_finite, num,
+from .common import (MAX_CURVE, MAX_FRAMES, Verdict, descent_rule, frame_steps, frame_until, is_round, num,
                      num_beside, odd_stride_for, plural, steps_to_shrink, thinned)
 
 #: Most points per direction in the error-along-each-direction chart.
@@ -76,7 +76,7 @@ def build(data: lrcore.Dataset, lr: float, steps: int, w0: float, b0: float) -> 
     traj = lrcore.run(data, lr, steps=steps, start=(w0, b0))
     w, b, loss = traj.w[0], traj.b[0], traj.loss[0]
     diverged_at = int(traj.diverged_at[0])
-    last = last_finite(diverged_at, steps)
+    last = int(traj.last_finite[0])
 
     shown = frame_steps(last, MAX_FRAMES)  # an odd stride: a sign that flips every step still flips between frames
     frames = pd.DataFrame({"step": shown, "until": frame_until(shown), "w": w[shown], "b": b[shown],

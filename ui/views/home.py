@@ -13,7 +13,7 @@ import pandas as pd
 
 import lrcore
 
-from .common import descent_rule, last_finite
+from .common import descent_rule
 
 #: The four rates, in units of 1/λmax: too small, no bounce, bouncing in, diverging.
 MULTIPLES = (0.1, 1.0, 1.9, 2.1)
@@ -63,7 +63,7 @@ def build(data: lrcore.Dataset) -> HomeView:
         d = int(traj.diverged_at[k])
         name = run_name(multiple, c.regimes(rate)[1], d, crawls=k == slowest)
         names.append(name)
-        last = last_finite(d, STEPS)
+        last = int(traj.last_finite[k])
         steps = np.arange(last + 1)
         curves.append(pd.DataFrame({"run": name, "step": steps, "gap": traj.loss[k, : last + 1] - c.min_loss}))
         shown = steps[: STEEP_STEPS + 1]

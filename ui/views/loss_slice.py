@@ -19,7 +19,7 @@ import pandas as pd
 
 import lrcore
 
-from .common import Verdict, is_round, last_finite, num, num_beside, plural
+from .common import Verdict, is_round, num, num_beside, plural
 
 #: A run has settled when it ends within this share of the start's distance
 #: from the minimum and moves less than that over its last ``TAIL_SHARE`` of steps.
@@ -102,7 +102,7 @@ def build(data: lrcore.Dataset, s, *, start: float, lr: float, steps: int, decay
     for k, name in enumerate(names):  # drawing tables for at most two runs
         d = int(traj.diverged_at[k])
         diverged[name] = d
-        last = last_finite(d, steps) if d != 0 else -1
+        last = int(traj.last_finite[k]) if d != 0 else -1  # nothing finite to draw
         p = moving[k, : last + 1]
         grads = np.asarray(s.grad(data, p), dtype=float) if p.size else p
         rate = np.append(traj.lr[k, :last], np.nan)[: p.size]

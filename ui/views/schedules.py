@@ -23,7 +23,7 @@ import lrcore
 
 from ..catalog import SCHEDULES, build_schedule
 from .common import (MAX_CURVE, TAIL, Preset, Verdict, contour_lines, frame_steps, frame_until, is_round, num,
-                     plural, results_table, summarize, thinned)
+                     plural, results_table, summarize_runs, thinned)
 from .contour import equal_window, frame_window
 
 #: A decaying schedule "wins" when its mean gap over the last TAIL of the steps is this many times smaller.
@@ -96,7 +96,7 @@ def build(data: lrcore.Dataset, *, chosen: tuple, lr: float, steps: int, optimiz
     grid_w, grid_b = np.meshgrid(ws, bs)
     lines = contour_lines(ws, bs, np.asarray(loss_fn.value(data, grid_w, grid_b), dtype=float), floor, count=10)
 
-    summaries = [summarize(traj.loss[k], int(traj.diverged_at[k]), floor, tol) for k in range(len(names))]
+    summaries = summarize_runs(traj, floor, tol)
     table = results_table(names, summaries, tol, tail=True)
     table["sum of the rates"] = [num(float(np.sum(traj.lr[k]))) for k in range(len(names))]
     c = lrcore.theory.curvature(data)
