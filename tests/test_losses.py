@@ -279,13 +279,36 @@ def lstsq_line(data):
 
 
 def test_mse_minimizer_is_least_squares(data):
-    w, b = losses.get("mse").minimizer(data)
     w_ref, b_ref = lstsq_line(data)
-    assert isinstance(w, float) and isinstance(b, float)
-    assert w == pytest.approx(w_ref, rel=1e-10)
-    # b = mean_y - w*mean_x carries w's error times mean_x (x near 1000)
-    assert b == pytest.approx(b_ref, rel=1e-10, abs=1e-10 * abs(w_ref * data.moments.mean_x))
+    for w, b in (losses.get("mse").minimizer(data), losses.mse_minimizer(data)):
+        assert isinstance(w, float) and isinstance(b, float)
+        assert w == pytest.approx(w_ref, rel=1e-10)
+        # b = mean_y - w*mean_x carries w's error times mean_x (x near 1000)
+        assert b == pytest.approx(b_ref, rel=1e-10, abs=1e-10 * abs(w_ref * data.moments.mean_x))
     assert losses.mse_floor(data) == pytest.approx(float(np.mean((w_ref * data.x + b_ref - data.y) ** 2)), rel=1e-9)
+
+
+def test_mse_hessian_is_twice_the_mean_outer_product_of_the_samples(data):
+    design = np.column_stack([data.x, np.ones_like(data.x)])
+    from_samples = 2.0 * design.T @ design / data.n
+    hessian = losses.mse_hessian(data)
+    assert hessian.shape == (2, 2)
+    np.testing.assert_allclose(hessian, from_samples, rtol=1e-12, atol=1e-12 * np.abs(from_samples).max())
+
+
+def test_the_engine_reads_each_mse_formula_from_one_place(data):
+    """Descent, theory and slices give the least-squares line, the least loss
+    and the curvature of losses.mse_minimizer, mse_floor and mse_hessian, to the bit."""
+    from lrcore import descent, slices, theory
+
+    line, floor, hessian = losses.mse_minimizer(data), losses.mse_floor(data), losses.mse_hessian(data)
+    c = theory.curvature(data)
+    assert c.minimizer == line and c.min_loss == floor
+    np.testing.assert_array_equal(c.hessian, hessian)
+    assert losses.MSE().value(data, *line) == floor
+    assert descent.run(data, 0.0, steps=1, start=line).loss[0].tolist() == [floor, floor]
+    assert theory.slice_curvature(data, "w") == hessian[0, 0] == slices.along(data, "w", line[1]).curvature
+    assert theory.slice_curvature(data, "b") == hessian[1, 1] == slices.along(data, "b", line[0]).curvature
 
 
 def brute_force_lad(data):
@@ -452,6 +475,46 @@ def test_broadcasting_shapes(name):
 
 
 # --- get and the loss objects ---------------------------------------------------------
+
+
+R = np.array([-3.0, -1.0, -0.5, 0.0, 0.5, 2.0])
+#: Each name's loss per residual as Keras and PyTorch define it, with their
+#: default delta of 1.0 for Huber, at the residuals R.
+BY_HAND = {
+    "mse": [9.0, 1.0, 0.25, 0.0, 0.25, 4.0],
+    "mae": [3.0, 1.0, 0.5, 0.0, 0.5, 2.0],
+    "huber": [2.5, 0.5, 0.125, 0.0, 0.125, 1.5],  # 0.5*r**2 inside 1, |r| - 0.5 outside
+}
+
+
+@pytest.mark.parametrize("name", list(losses.LOSSES))
+def test_every_name_is_the_frameworks_loss_with_its_defaults(name):
+    assert losses.get(name).pointwise(R).tolist() == BY_HAND[name]
+    assert losses.get(name.upper()).pointwise(R).tolist() == BY_HAND[name]
+    assert losses.LOSSES[name].name == name
+
+
+def test_each_loss_takes_exactly_its_params():
+    for name, spec in losses.LOSSES.items():
+        if "delta" in spec.params:
+            assert losses.get(name, delta=2.0).pointwise([3.0]).tolist() == [4.0]  # 2*(3 - 1)
+        else:
+            with pytest.raises(ValueError, match="delta"):
+                losses.get(name, delta=2.0)
+
+
+def test_configured_passes_only_the_params_a_loss_takes():
+    settings = {"delta": 2.0, "momentum": 0.9}
+    assert losses.configured("mse", settings).pointwise([3.0]).tolist() == [9.0]
+    assert losses.configured("MAE", settings).pointwise([3.0]).tolist() == [3.0]
+    assert losses.configured("huber", settings).pointwise([3.0]).tolist() == [4.0]
+    assert losses.configured("huber", {}).pointwise([3.0]).tolist() == [2.5]
+    with pytest.raises(ValueError, match="delta must be a finite real number > 0, got '2'"):
+        losses.configured("huber", {"delta": "2"})
+    with pytest.raises(ValueError, match="loss must be one of 'mse', 'mae', 'huber', got 'hinge'"):
+        losses.configured("hinge", settings)
+    with pytest.raises(ValueError, match="settings"):
+        losses.configured("mse", [("delta", 1.0)])
 
 
 def test_get_names_params_and_identity():

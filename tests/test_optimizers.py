@@ -203,31 +203,98 @@ def test_adagrad_rmsprop_adam_state_fields():
     assert state.count == 2
 
 
-def test_names_params_and_is_plain_gd():
-    assert (adagrad().name, adagrad().params) == ("adagrad", {"eps": 1e-10})
-    assert (rmsprop().name, rmsprop().params) == ("rmsprop", {"alpha": 0.99, "eps": 1e-8})
-    assert (adam().name, adam().params) == ("adam", {"beta1": 0.9, "beta2": 0.999, "eps": 1e-8})
-    assert adam(beta1=0.5).params["beta1"] == 0.5
-    for opt in (adagrad(), rmsprop(), adam()):
-        assert not opt.is_plain_gd
-    assert sgd().is_plain_gd and not sgd(momentum=0.9).is_plain_gd
-    # unchanged sgd
-    assert sgd(momentum=0.9).params == {"momentum": 0.9, "nesterov": False}
+def test_is_plain_gd_only_without_momentum():
+    """The flag run uses to take its fast path: true exactly when the step is -lr*g."""
+    grads, lr = np.array([[1.0, -2.0]]), np.array([0.1])
+    for opt in (sgd(), sgd(momentum=0.9), sgd(momentum=0.5, nesterov=True), adagrad(), rmsprop(), adam()):
+        state = opt.init(np.zeros((1, 2)))
+        steps = []
+        for _ in range(2):
+            step, state = opt.update(grads, state, lr)
+            steps.append(step)
+        plain = all(np.array_equal(step, -lr[:, None] * grads) for step in steps)
+        assert opt.is_plain_gd is plain
 
 
-def test_get_maps_names_to_factories():
-    assert optimizers.NAMES == ("sgd", "momentum", "nesterov", "adagrad", "rmsprop", "adam")
-    assert get("sgd").params == {"momentum": 0.0, "nesterov": False}
-    assert get("momentum").params == {"momentum": 0.9, "nesterov": False}
-    assert get("momentum", momentum=0.5).params == {"momentum": 0.5, "nesterov": False}
-    assert get("nesterov").params == {"momentum": 0.9, "nesterov": True}
-    assert get(" ADAM ", eps=1e-6).params == {"beta1": 0.9, "beta2": 0.999, "eps": 1e-6}
-    assert get("rmsprop", alpha=0.9).params == {"alpha": 0.9, "eps": 1e-8}
-    assert get("adagrad").params == {"eps": 1e-10}
+#: Each name as PyTorch's class with its keyword arguments (the name's own
+#: choice for "momentum" and "nesterov", PyTorch's defaults for the rest).
+TORCH_EQUIVALENT = {
+    "sgd": ("sgd", {}),  # torch.optim.SGD(params, lr): momentum=0
+    "momentum": ("sgd", {"momentum": 0.9}),  # SGD(params, lr, momentum=0.9)
+    "nesterov": ("sgd", {"momentum": 0.9, "nesterov": True}),  # SGD(..., momentum=0.9, nesterov=True)
+    "adagrad": ("adagrad", {"eps": 1e-10}),  # Adagrad(params, lr)
+    "rmsprop": ("rmsprop", {"alpha": 0.99, "eps": 1e-8}),  # RMSprop(params, lr)
+    "adam": ("adam", {"beta1": 0.9, "beta2": 0.999, "eps": 1e-8}),  # Adam(params, lr)
+}
+GRADS = [np.array([[0.5, -2.0], [3.0, 1e-3]]), np.array([[-1.0, 4.0], [2.5, 0.0]]), np.array([[0.2, 0.2], [-7.0, 1.0]])]
+RATES = np.array([0.1, 0.03])
+
+
+def torch_steps(rule, hp):
+    """The steps of three updates by PyTorch's published rule, one scalar at a time."""
+    steps = np.empty((len(GRADS), 2, 2))
+    for k in range(2):
+        for j in range(2):
+            reference = ScalarRule(rule, **hp)
+            for t, grads in enumerate(GRADS):
+                steps[t, k, j] = reference.step(0.0, float(grads[k, j]), float(RATES[k]))  # from 0: the step
+    return steps
+
+
+@pytest.mark.parametrize("name", list(optimizers.OPTIMIZERS))
+def test_every_name_steps_as_pytorch_with_its_defaults(name):
+    opt = get(name)
+    state = opt.init(np.zeros((2, 2)))
+    expected = torch_steps(*TORCH_EQUIVALENT[name])
+    for t, grads in enumerate(GRADS):
+        step, state = opt.update(grads, state, RATES)
+        np.testing.assert_allclose(step, expected[t], rtol=1e-13, atol=1e-300, err_msg=f"{name}, update {t}")
+    assert get(name.upper()).params == opt.params  # any case
+
+
+def test_each_name_accepts_exactly_its_params_and_they_change_the_steps():
+    values = {"momentum": 0.5, "nesterov": True, "alpha": 0.5, "beta1": 0.5, "beta2": 0.5, "eps": 1e-3}
+    for name, spec in optimizers.OPTIMIZERS.items():
+        rule, defaults = TORCH_EQUIVALENT[name]
+        for param, value in values.items():
+            if param not in spec.params:
+                with pytest.raises(ValueError, match=f"unknown parameter '{param}'"):
+                    get(name, **{param: value})
+                continue
+            if param == "nesterov":
+                given = {"momentum": 0.5, "nesterov": True}
+            else:
+                given = {param: value}
+            opt = get(name, **given)
+            state = opt.init(np.zeros((2, 2)))
+            expected = torch_steps(rule, {**defaults, **given})
+            for t, grads in enumerate(GRADS):
+                step, state = opt.update(grads, state, RATES)
+                np.testing.assert_allclose(step, expected[t], rtol=1e-13, atol=1e-300, err_msg=f"{name} {given}")
+
+
+def test_configured_builds_any_optimizer_from_one_dict_of_settings():
+    settings = {"momentum": 0.5, "alpha": 0.5, "beta1": 0.5, "beta2": 0.5, "eps": 1e-3, "delta": 9.0, "lr": 7.0}
+    for name, (rule, defaults) in TORCH_EQUIVALENT.items():
+        opt = optimizers.configured(name, settings)
+        taken = {k: v for k, v in settings.items() if k in optimizers.OPTIMIZERS[name].params}
+        expected = torch_steps(rule, {**defaults, **taken})
+        state = opt.init(np.zeros((2, 2)))
+        for t, grads in enumerate(GRADS):
+            step, state = opt.update(grads, state, RATES)
+            np.testing.assert_allclose(step, expected[t], rtol=1e-13, atol=1e-300, err_msg=name)
+    # "momentum" stays heavy-ball and "nesterov" Nesterov whatever the dict says
+    assert optimizers.configured("momentum", {"nesterov": True}).params["nesterov"] is False
+    assert optimizers.configured("nesterov", {"nesterov": False, "momentum": 0.5}).params["nesterov"] is True
+    with pytest.raises(ValueError, match="beta1 must be a real number in \\[0, 1\\), got '0.5'"):
+        optimizers.configured("adam", {"beta1": "0.5"})
+    with pytest.raises(ValueError, match="settings"):
+        optimizers.configured("adam", None)
+
+
+def test_get_returns_an_optimizer_object_as_it_is():
     opt = adam()
     assert get(opt) is opt
-    for name in optimizers.NAMES:
-        assert isinstance(get(name), optimizers.Optimizer)
 
 
 @pytest.mark.parametrize(

@@ -465,34 +465,39 @@ def test_constant_is_constant():
     assert np.all(s(STEPS) == 0.25) and s(0) == 0.25 and s(10**15) == 0.25
 
 
-def test_defaults_are_the_frameworks_defaults():
-    assert sch.step_decay(0.1, 5).params["gamma"] == 0.1  # StepLR
-    assert sch.multistep_decay(0.1, [5]).params["gamma"] == 0.1  # MultiStepLR
-    assert sch.polynomial_decay(0.1, 5).params == {"lr": 0.1, "decay_steps": 5, "end_lr": 1e-4, "power": 1.0}
-    assert sch.cosine_decay(0.1, 5).params["alpha"] == 0.0
-    restarts = sch.cosine_restarts(0.1, 5).params
-    assert (restarts["t_mul"], restarts["m_mul"], restarts["alpha"]) == (2.0, 1.0, 0.0)
-    assert sch.linear_warmup(sch.constant(0.1), 5).params["start_factor"] == 1 / 3  # LinearLR
-    cycle = sch.one_cycle(0.1, 100).params
-    assert (cycle["pct_start"], cycle["div_factor"], cycle["final_div_factor"], cycle["anneal"]) == (
-        0.3,
-        25.0,
-        1e4,
-        "cos",
-    )
-    cyc = sch.cyclic(0.001, 0.006).params
-    cyc_defaults = (cyc["step_size_up"], cyc["step_size_down"], cyc["mode"], cyc["gamma"])
-    assert cyc_defaults == (2000, None, "triangular", 1.0)
-    plateau = sch.reduce_on_plateau(0.1).params
-    assert plateau == {
-        "lr": 0.1,
-        "factor": 0.1,
-        "patience": 10,
-        "threshold": 1e-4,
-        "threshold_mode": "rel",
-        "cooldown": 0,
-        "min_lr": 0.0,
+def test_defaults_behave_as_the_frameworks_defaults():
+    """Each factory given only its required arguments runs as the framework's
+    class given only its own: the references above, called with the
+    defaults the frameworks document."""
+    n = 3001
+    check_against(sch.step_decay(0.1, 5), torch_step_lr(0.1, 5, 0.1, n), 0.1, [4, 5])  # StepLR gamma=0.1
+    check_against(sch.multistep_decay(0.1, [5, 9]), torch_multistep_lr(0.1, [5, 9], 0.1, n), 0.1, [5, 9])
+    keras = {  # Keras: staircase=False, end_learning_rate=1e-4, power=1, alpha=0
+        sch.exponential_decay(0.1, 50, 0.5): [keras_exponential(0.1, 50, 0.5, False, t) for t in range(n)],
+        sch.inverse_time_decay(0.1, 50, 0.5): [keras_inverse_time(0.1, 50, 0.5, False, t) for t in range(n)],
+        sch.polynomial_decay(0.1, 50): [keras_polynomial(0.1, 50, 1e-4, 1.0, t) for t in range(n)],
+        sch.cosine_decay(0.1, 50): [keras_cosine(0.1, 50, 0.0, t) for t in range(n)],
     }
+    for schedule, reference in keras.items():
+        check_against(schedule, reference, 0.1, [49, 50, 51])
+    # CosineDecayRestarts: t_mul=2, m_mul=1, alpha=0
+    check_against(sch.cosine_restarts(0.1, 50), sgdr_restarts(0.1, 50, 2.0, 1.0, 0.0, n), 0.1, [50, 150, 350])
+    # LinearLR: start_factor=1/3
+    check_against(sch.linear_warmup(sch.constant(0.1), 5), torch_linear_then(0.1, 1 / 3, 5, [0.1] * n, n), 0.1)
+    # OneCycleLR: pct_start=0.3, div_factor=25, final_div_factor=1e4, anneal_strategy="cos", three_phase=False
+    check_against(sch.one_cycle(0.1, 100), torch_one_cycle(0.1, 100, 0.3, 25.0, 1e4, "cos", False), 0.1, [29, 30])
+    # CyclicLR: step_size_up=2000, step_size_down=None, mode="triangular", gamma=1
+    check_against(
+        sch.cyclic(0.001, 0.006), torch_cyclic(0.001, 0.006, 2000, None, "triangular", 1.0, 5000), 0.006, [2000, 4000]
+    )
+    # ReduceLROnPlateau: factor=0.1, patience=10, threshold=1e-4 ("rel"), cooldown=0, min_lr=0
+    bank = sch.plateau_bank([sch.reduce_on_plateau(0.1)])
+    reference = TorchPlateau(0.1)
+    for loss in random_losses(np.random.default_rng(3), 300, 1)[:, 0]:
+        bank.observe([loss])
+        reference.step(loss)
+        assert bank.lr.tolist() == [reference.lr]
+    assert reference.lr < 0.1  # the defaults did cut the rate
 
 
 # ---------------------------------------------------------------------------
@@ -667,6 +672,24 @@ ALL = {
     "reduce_on_plateau": sch.reduce_on_plateau(0.1, patience=3, threshold_mode="abs"),
     "join": sch.join([sch.constant(0.1), sch.cosine_decay(0.1, 5)], [2]),
 }
+
+
+def schedules_within(schedule):
+    """The schedule and every schedule in its params, however deep."""
+    yield schedule
+    for value in schedule.params.values():
+        for item in value if isinstance(value, tuple) else (value,):
+            if isinstance(item, sch.Schedule):
+                yield from schedules_within(item)
+
+
+def test_every_factory_is_in_schedules_and_every_schedule_is_named_by_a_key():
+    assert set(ALL) == set(sch.SCHEDULES)  # a case below for each factory
+    for name, factory in sch.SCHEDULES.items():
+        assert factory is getattr(sch, name)
+    for schedule in ALL.values():
+        for inner in schedules_within(schedule):
+            assert sch.SCHEDULES[inner.name](**inner.params) == inner
 
 
 @pytest.mark.parametrize("name", sorted(ALL))

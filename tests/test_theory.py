@@ -69,21 +69,65 @@ def test_minimizer_and_min_loss_match_lstsq(any_data):
     assert c.min_loss == pytest.approx(np.mean(residual**2), rel=1e-8, abs=1e-12)
 
 
-def test_learning_rate_formulas():
-    c = theory.curvature(lrcore.make_data(seed=0))
-    assert c.lr_monotone == pytest.approx(1 / c.lambda_max)
-    assert c.lr_optimal == pytest.approx(2 / (c.lambda_min + c.lambda_max))
-    assert c.lr_max_stable == pytest.approx(2 / c.lambda_max)
+BOWL = lrcore.make_data(n=40, x_min=-1.0, x_max=3.0, seed=8)  # condition number about 6
+
+
+def errors_along_eigenvectors(data, traj):
+    """(K, steps+1, 2): each run's error (w - w*, b - b*) in the eigenvectors of
+    the sample Hessian (flat, steep), from lstsq and np.linalg.eigh alone."""
+    w_star, b_star = lstsq_line(data)
+    _, vectors = np.linalg.eigh(sample_hessian(data))
+    error = np.stack([traj.w - w_star, traj.b - b_star], axis=-1)
+    return error @ vectors
+
+
+def test_lr_optimal_contracts_both_directions_equally_and_least():
+    c = theory.curvature(BOWL)
+    lam_min, lam_max = np.linalg.eigvalsh(sample_hessian(BOWL))
+    lr = c.lr_optimal
+    # its defining property: the flat and steep factors are equal in size ...
+    assert abs(1 - lr * lam_min) == pytest.approx(abs(1 - lr * lam_max), rel=1e-12)
+    # ... so any other rate contracts its slowest direction less
+    for other in (lr * (1 - 1e-6), lr * (1 + 1e-6), 0.5 * lr, c.lr_monotone):
+        assert float(c.contraction(other)) > float(c.contraction(lr))
+    # and a run shows it: both components shrink by the same factor per step
+    traj = lrcore.run(BOWL, lr, steps=5, start=(-2.0, 3.0))
+    errors = errors_along_eigenvectors(BOWL, traj)[0]
+    ratios = np.abs(errors[1:] / errors[:-1])
+    np.testing.assert_allclose(ratios, float(c.contraction(lr)), rtol=1e-8)
+
+
+def test_lr_max_stable_is_where_plain_gradient_descent_starts_to_diverge():
+    c = theory.curvature(BOWL)
+    w_star, b_star = lstsq_line(BOWL)
+    start = (w_star + 3.0, b_star - 2.0)
+    traj = lrcore.run(BOWL, [0.999 * c.lr_max_stable, 1.001 * c.lr_max_stable], steps=20_000, start=start)
+    gap = traj.loss - c.min_loss
+    assert traj.diverged_at[0] == -1 and gap[0, -1] < 1e-12 * gap[0, 0]
+    assert traj.diverged_at[1] > 0
+
+
+def test_lr_monotone_is_where_the_steep_error_starts_to_change_sign():
+    c = theory.curvature(BOWL)
+    traj = lrcore.run(BOWL, [0.99 * c.lr_monotone, 1.01 * c.lr_monotone], steps=3, start=(-2.0, 3.0))
+    steep = errors_along_eigenvectors(BOWL, traj)[:, :, 1]
+    below, above = np.sign(steep[:, 1:] * steep[:, :-1])
+    assert (below > 0).all() and (above < 0).all()
     assert c.lr_monotone < c.lr_optimal < c.lr_max_stable
 
 
-def test_contraction_by_hand():
-    c = theory.curvature(lrcore.make_data(seed=0))
-    for lr in (1e-6, c.lr_monotone, c.lr_optimal, c.lr_max_stable, 3 * c.lr_max_stable):
-        expected = max(abs(1 - lr * c.lambda_min), abs(1 - lr * c.lambda_max))
-        assert float(c.contraction(lr)) == pytest.approx(expected, rel=1e-14)
+def test_contraction_is_the_slowest_directions_factor_per_step():
+    """Measured on runs: the ratio of successive errors along each eigenvector
+    of the sample Hessian, the larger of the two."""
+    c = theory.curvature(BOWL)
+    rates = np.array([1e-3, 0.5, 0.9, 1.5, 1.9, 2.5]) * c.lr_monotone  # (at 1 the steep error is gone)
+    traj = lrcore.run(BOWL, rates, steps=4, start=(-2.0, 3.0))
+    errors = errors_along_eigenvectors(BOWL, traj)
+    factors = np.abs(errors[:, 1:] / errors[:, :-1]).max(axis=2)  # (K, steps): the same each step
+    np.testing.assert_allclose(factors, np.repeat(c.contraction(rates)[:, None], 4, axis=1), rtol=1e-7)
     # at the optimal rate both directions contract equally: (kappa-1)/(kappa+1)
-    kappa = c.condition_number
+    lam_min, lam_max = np.linalg.eigvalsh(sample_hessian(BOWL))
+    kappa = lam_max / lam_min
     assert float(c.contraction(c.lr_optimal)) == pytest.approx((kappa - 1) / (kappa + 1), rel=1e-9)
     rates = np.array([0.1, 0.2]) * c.lr_optimal
     assert c.contraction(rates).shape == (2,)
@@ -109,8 +153,8 @@ def test_slice_curvature_is_the_second_derivative(any_data):
 def test_momentum_edge_of_divergence(momentum):
     data = lrcore.standardize(lrcore.make_data(n=40, seed=6))
     edge = theory.lr_max_stable_momentum(data, momentum)
-    assert edge == pytest.approx(2 * (1 + momentum) / theory.curvature(data).lambda_max)
     opt = lrcore.optimizers.sgd(momentum=momentum)
+    assert edge == theory.stable_edge(data, opt)  # one rule, two names
     traj = lrcore.run(data, [0.98 * edge, 1.02 * edge], steps=4000, optimizer=opt, start=(5.0, -5.0))
     assert traj.diverged_at[0] == -1
     assert traj.diverged_at[1] > 0
@@ -124,8 +168,11 @@ def test_momentum_edge_of_divergence(momentum):
 DEFAULT = lrcore.make_data()  # lambda_min 0.459, lambda_max 74.04, kappa 161
 
 
-def test_regimes_constant_lists_the_four_names_in_order():
-    assert theory.REGIMES == ("monotone", "oscillating", "edge", "diverging")
+def test_regimes_come_in_the_order_of_regimes_as_the_rate_grows():
+    lam_max = np.linalg.eigvalsh(sample_hessian(DEFAULT))[1]
+    c = theory.curvature(DEFAULT)
+    steep = [c.regimes(p / lam_max)[1] for p in (0.5, 1.5, 2.0, 2.5)]
+    assert steep == list(theory.REGIMES)
 
 
 def test_regimes_at_the_boundaries_of_lr_times_lambda():
