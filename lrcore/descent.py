@@ -181,10 +181,6 @@ class Trajectory:
         return shrunk & (self.diverged_at < 0)
 
 
-def _check_rate_value(value, where: str) -> float:
-    return _checks.real(f"lr{where}", value, low=0.0)
-
-
 def _schedule_values(schedule: Schedule, steps: int, where: str) -> np.ndarray:
     """``schedule(t)`` for t = 0..steps-1, asking for all steps at once and
     falling back to one call per step for schedules written for ints."""
@@ -235,7 +231,7 @@ def _rate_table(items: list, steps: int) -> np.ndarray:
         if callable(item):
             table[:, k] = _schedule_values(item, steps, where)
         else:
-            table[:, k] = _check_rate_value(item, where)
+            table[:, k] = _checks.real(f"lr{where}", item, low=0.0)
     return table
 
 

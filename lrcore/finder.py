@@ -55,10 +55,10 @@ from dataclasses import dataclass
 import numpy as np
 
 from . import _checks
+from . import descent as _descent
 from . import losses as _losses
 from .data import Dataset
 from .descent import run
-from .optimizers import Optimizer
 from .optimizers import get as _get_optimizer
 
 __all__ = [
@@ -143,13 +143,10 @@ def _smoothing(smooth, stop_factor) -> tuple[float, float]:
 
 
 def _check_optimizer(optimizer):
-    """None, an optimizer, or a name for :func:`lrcore.optimizers.get`."""
+    """None, an optimizer, or a name for :func:`lrcore.optimizers.get` (as the optimizer)."""
     if isinstance(optimizer, str):
         return _get_optimizer(optimizer)
-    if optimizer is not None and not isinstance(optimizer, Optimizer):
-        if not (callable(getattr(optimizer, "init", None)) and callable(getattr(optimizer, "update", None))):
-            raise _checks.error("optimizer", "None, a name or an optimizer", optimizer)
-    return optimizer
+    return None if optimizer is None else _descent._check_optimizer(optimizer)
 
 
 def _check_arguments(min_lr, max_lr, steps, smooth, stop_factor):

@@ -179,9 +179,9 @@ def _rebuild(name: str, params: dict) -> Schedule:
 
 def _schedule(name: str, value) -> Schedule:
     if not isinstance(value, Schedule):
-        raise ValueError(f"{name} must be a schedule from lrcore.schedules, got {value!r}")
+        raise _checks.error(name, "a schedule from lrcore.schedules", value)
     if value.reactive:
-        raise ValueError(f"{name} cannot be the reactive {value!r}: its rate depends on the losses")
+        raise _checks.error(name, "a schedule whose rate does not depend on the losses", value)
     return value
 
 
@@ -266,10 +266,10 @@ def multistep_decay(lr, milestones, gamma=0.1) -> Schedule:
     """
     lr = _checks.real("lr", lr, low=0.0)
     if isinstance(milestones, (str, bytes)) or not isinstance(milestones, (Sequence, np.ndarray)):
-        raise ValueError(f"milestones must be a sequence of integers >= 1, got {milestones!r}")
+        raise _checks.error("milestones", "a sequence of integers >= 1", milestones)
     marks = tuple(_checks.integer(f"milestones[{i}]", m, low=1) for i, m in enumerate(milestones))
     if any(b < a for a, b in zip(marks, marks[1:])):
-        raise ValueError(f"milestones must be sorted (non-decreasing), got {milestones!r}")
+        raise _checks.error("milestones", "sorted (non-decreasing)", milestones)
     gamma = _checks.real("gamma", gamma, low=0.0, low_open=True)
     edges = np.array(marks, dtype=np.int64)
 
@@ -492,17 +492,15 @@ def join(schedules, boundaries) -> Schedule:
     [1.0, 1.0, 1.0, 0.5, 0.5, 0.25, 0.25]
     """
     if isinstance(schedules, Schedule) or not isinstance(schedules, Sequence) or not schedules:
-        raise ValueError(f"schedules must be a non-empty sequence of schedules, got {schedules!r}")
+        raise _checks.error("schedules", "a non-empty sequence of schedules", schedules)
     pieces = tuple(_schedule(f"schedules[{i}]", s) for i, s in enumerate(schedules))
     if isinstance(boundaries, (str, bytes)) or not isinstance(boundaries, (Sequence, np.ndarray)):
-        raise ValueError(f"boundaries must be a sequence of integers, got {boundaries!r}")
+        raise _checks.error("boundaries", "a sequence of integers", boundaries)
     if len(boundaries) != len(pieces) - 1:
-        raise ValueError(
-            f"boundaries must hold len(schedules) - 1 = {len(pieces) - 1} steps, got {boundaries!r}"
-        )
+        raise _checks.error("boundaries", f"len(schedules) - 1 = {len(pieces) - 1} steps", boundaries)
     bounds = tuple(_checks.integer(f"boundaries[{i}]", b, low=1) for i, b in enumerate(boundaries))
     if any(b <= a for a, b in zip(bounds, bounds[1:])):
-        raise ValueError(f"boundaries must be strictly increasing, got {boundaries!r}")
+        raise _checks.error("boundaries", "strictly increasing", boundaries)
     fn = _joined([s._fn for s in pieces], bounds)
     return Schedule("join", {"schedules": pieces, "boundaries": bounds}, fn)
 

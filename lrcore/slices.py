@@ -26,10 +26,6 @@ __all__ = ["PARAMS", "Slice", "Regime", "along", "only", "regime", "run_slice"]
 PARAMS = ("w", "b")
 
 
-def _check_param(param) -> str:
-    return _checks.choice("param", param, PARAMS)
-
-
 def only(param: str, optimizer: Optimizer | None = None) -> Optimizer:
     """An optimizer that moves only ``param`` ("w" or "b"): the other
     coordinate's gradient is zeroed before the update and its step after.
@@ -39,7 +35,7 @@ def only(param: str, optimizer: Optimizer | None = None) -> Optimizer:
     >>> step.tolist()
     [[0.0, -1.0]]
     """
-    column = PARAMS.index(_check_param(param))
+    column = PARAMS.index(_checks.choice("param", param, PARAMS))
     inner = sgd() if optimizer is None else optimizer
     keep = np.zeros(2, dtype=bool)
     keep[column] = True
@@ -183,7 +179,7 @@ def along(data: Dataset, param: str, held: float, loss="mse") -> Slice:
     (2.0, 10.0, 0.0, 0.1)
     """
     _checks.dataset("data", data)
-    _check_param(param)
+    _checks.choice("param", param, PARAMS)
     held = _checks.real("held", held)
     loss_fn = _losses.get(loss)
     m = data.moments
@@ -250,7 +246,7 @@ def run_slice(data: Dataset, lr, *, param: str, held: float, start: float, steps
     >>> traj.w[0].tolist(), traj.b[0].tolist()  # one step at 1/L'' lands on w = 2
     ([5.0, 2.0], [0.0, 0.0])
     """
-    _check_param(param)
+    _checks.choice("param", param, PARAMS)
     held = _checks.real("held", held)
     start = _checks.real("start", start)
     point = (start, held) if param == "w" else (held, start)
