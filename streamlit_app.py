@@ -6,8 +6,7 @@ from ui import charts, compute, controls
 
 st.set_page_config(page_title="Learning-Rate Explorer", page_icon="📉", layout="wide")
 
-current = controls.current_data()
-controls.share_and_reset({}, current.source)
+current = controls.sidebar({})
 
 st.title("Learning-Rate Explorer")
 st.markdown(

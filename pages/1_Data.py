@@ -10,8 +10,7 @@ from ui.views.common import num
 
 st.set_page_config(page_title="Data · Learning-Rate Explorer", page_icon="📈", layout="wide")
 
-current = controls.current_data()
-controls.share_and_reset(state.FIT, current.source)
+current = controls.sidebar(state.FIT)
 data = current.data
 curvature = lrcore.theory.curvature(data)
 

@@ -8,8 +8,7 @@ from ui.views.common import num
 st.set_page_config(page_title="Loss slice · Learning-Rate Explorer", page_icon="📉", layout="wide")
 
 SLICE = state.SLICE
-current = controls.current_data()
-controls.share_and_reset(SLICE, current.source)
+current = controls.sidebar(SLICE)
 data, fingerprint = current.data, current.data.fingerprint
 
 st.title("The loss along one parameter")

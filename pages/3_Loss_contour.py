@@ -11,8 +11,7 @@ from ui.views.common import num
 st.set_page_config(page_title="Loss contour · Learning-Rate Explorer", page_icon="🗺️", layout="wide")
 
 CONTOUR = state.CONTOUR
-current = controls.current_data()
-controls.share_and_reset(CONTOUR, current.source)
+current = controls.sidebar(CONTOUR)
 data, fingerprint = current.data, current.data.fingerprint
 
 st.title("The loss over (w, b)")

@@ -8,8 +8,7 @@ from ui.views import schedules
 st.set_page_config(page_title="Schedules · Learning-Rate Explorer", page_icon="⏳", layout="wide")
 
 SCHED = state.SCHED
-current = controls.current_data()
-controls.share_and_reset(SCHED, current.source)
+current = controls.sidebar(SCHED)
 data, fingerprint = current.data, current.data.fingerprint
 
 st.title("Learning-rate schedules side by side")

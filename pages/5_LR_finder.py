@@ -10,8 +10,7 @@ from ui.views.common import num
 st.set_page_config(page_title="LR finder · Learning-Rate Explorer", page_icon="🔎", layout="wide")
 
 FINDER = state.FINDER
-current = controls.current_data()
-controls.share_and_reset(FINDER, current.source)
+current = controls.sidebar(FINDER)
 data, fingerprint = current.data, current.data.fingerprint
 curvature = compute.bowl(data, fingerprint, "mse", 1.0)
 

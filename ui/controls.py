@@ -355,6 +355,15 @@ def data_sidebar() -> tuple[state.DataSettings, str]:
     return settings, source
 
 
+def sidebar(page_settings: dict[str, Setting]) -> CurrentData:
+    """Every page's sidebar: the data group, then "Share this view" (the data
+    and ``page_settings`` in a link) and "Reset to defaults". Returns the
+    dataset in use."""
+    current = current_data()
+    share_and_reset(page_settings, current.source)
+    return current
+
+
 def share_and_reset(page_settings: dict[str, Setting], source: str = MADE) -> None:
     """The sidebar's "Share this view" link and "Reset to defaults" button."""
     with st.sidebar:
