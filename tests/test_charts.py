@@ -553,19 +553,11 @@ def test_loss_curves_draw_each_runs_gap_on_the_decades_it_falls_through():
 
 
 def contour_view(runs, start=(-2.0, 8.0), steps=300, guesses=400, tol=1e-3):
-    """The contour page's view built as the page builds it (the runs by lrcore.run,
-    the map framed on them, the loss over it, random guesses), on the MSE."""
+    """The contour page's view built as the page builds it (the runs, the map
+    framed on them, the loss over it, random guesses), on the MSE."""
     loss = lrcore.losses.get("mse")
-    k = len(runs)
-    w, b, losses = (np.full((k, steps + 1), np.nan) for _ in range(3))
-    diverged = np.full(k, -1)
-    for rows_k, optimizer in (([i for i, (_, o) in enumerate(runs) if o == PLAIN], lrcore.optimizers.sgd()),
-                              ([i for i, (_, o) in enumerate(runs) if o == "momentum"],
-                               lrcore.optimizers.sgd(momentum=0.9))):
-        if rows_k:
-            traj = lrcore.run(DATA, [runs[i][0] for i in rows_k], steps=steps, start=start, optimizer=optimizer)
-            w[rows_k], b[rows_k], losses[rows_k], diverged[rows_k] = traj.w, traj.b, traj.loss, traj.diverged_at
-    result = {"w": w, "b": b, "loss": losses, "diverged_at": diverged}
+    result = contour.run_all(DATA, runs, state.OptimizerSettings(), start=start, steps=steps, batch=0, loss="mse")
+    w, b, losses, diverged = result.w, result.b, result.loss, result.diverged_at
     best = loss.minimizer(DATA)
     min_loss = float(loss.value(DATA, *best))
     window = contour.equal_window(contour.frame_window(best, start, w, b, diverged, losses))
@@ -581,14 +573,22 @@ def contour_view(runs, start=(-2.0, 8.0), steps=300, guesses=400, tol=1e-3):
     return view, result, search
 
 
+MAP_RUNS = ((0.5 * EDGE, PLAIN), (1.05 * EDGE, PLAIN), (0.3 * EDGE, "momentum"))
+
+
 @pytest.fixture(scope="module")
 def contour_pieces():
-    runs = ((0.5 * EDGE, PLAIN), (1.05 * EDGE, PLAIN), (0.3 * EDGE, "momentum"))
-    return contour_view(runs)
+    return contour_view(MAP_RUNS)
+
+
+def own_run(lr, opt, steps=300, start=(-2.0, 8.0)):
+    """One run of the map by lrcore.run alone (momentum: PyTorch's β = 0.9)."""
+    optimizer = lrcore.optimizers.sgd(momentum=0.9) if opt == "momentum" else lrcore.optimizers.sgd()
+    return lrcore.run(DATA, lr, steps=steps, start=start, optimizer=optimizer)
 
 
 def test_contour_chart_draws_every_run_inside_the_map_in_its_colour(contour_pieces):
-    view, result, _ = contour_pieces
+    view, _, _ = contour_pieces
     spec = spec_of(charts.contour_chart(view, minimum=lstsq_line(DATA)))
     assert_drawable(spec)
     assert scrubber(spec)["bind"]["max"] == 300
@@ -603,18 +603,20 @@ def test_contour_chart_draws_every_run_inside_the_map_in_its_colour(contour_piec
     assert paths["w"].between(window[0], window[1]).all() and paths["b"].between(window[2], window[3]).all()
     # the run past the edge is drawn until it leaves the map, and marked at its last point inside
     leaving = paths[paths["run"] == view.names[1]]
-    inside = ((result["w"][1] >= window[0]) & (result["w"][1] <= window[1]) & (result["b"][1] >= window[2])
-              & (result["b"][1] <= window[3]))
+    past_edge = own_run(*MAP_RUNS[1])
+    inside = ((past_edge.w[0] >= window[0]) & (past_edge.w[0] <= window[1]) & (past_edge.b[0] >= window[2])
+              & (past_edge.b[0] <= window[3]))
     first_out = int(np.argmin(inside))
     assert 0 < first_out and leaving["step"].max() < first_out
     (_, exits), = [(u, d) for u, d in drawn(spec, mark="point") if u["mark"].get("shape") == "triangle-up"]
     assert exits["run"].tolist() == [view.names[1]]
     last = leaving.sort_values("step").iloc[-1]
     assert exits[["w", "b"]].iloc[0].tolist() == pytest.approx([last["w"], last["b"]])
-    # each path point is the run's own (w, b) at its step
-    for k, name in enumerate(view.names):
-        run = paths[paths["run"] == name]
-        assert run["w"].to_numpy() == pytest.approx(result["w"][k, run["step"]])
+    # each path point is the run's own (w, b) at its step, by lrcore.run alone
+    for (lr, opt), name in zip(MAP_RUNS, view.names):
+        own, run = own_run(lr, opt), paths[paths["run"] == name]
+        assert run["w"].to_numpy() == pytest.approx(own.w[0, run["step"]], rel=1e-12)
+        assert run["b"].to_numpy() == pytest.approx(own.b[0, run["step"]], rel=1e-12)
 
 
 def test_contour_chart_arrows_point_down_the_gradient_as_drawn(contour_pieces):

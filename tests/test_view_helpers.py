@@ -322,6 +322,23 @@ def test_range_test_words_state_where_each_suggestion_sits_against_the_edge():
     assert lrcore.run(DATA, past["valley"], steps=100).diverged_at[0] >= 0  # and a run at it does blow up
 
 
+@pytest.mark.xfail(strict=True, reason="range_test_words names the lowest smoothed loss over every recorded rate, "
+                   "but lrcore's minimum suggestion reads only fastai's window (the last 5 records skipped), so "
+                   "'a tenth of it' is not a tenth of the rate it names")
+def test_the_minimum_suggestion_is_a_tenth_of_the_rate_the_sentence_names():
+    """At the page's defaults the smoothed loss is lowest within the last five records, which
+    fastai's window leaves out: the sentence names that rate, then a tenth of another one."""
+    found = lrcore.lr_range_test(DATA)  # the LR finder page's defaults
+    test = {"lrs": np.asarray(found.lrs), "losses": np.asarray(found.losses), "smoothed": np.asarray(found.smoothed),
+            "suggestions": dict(found.suggestions), "stopped_at": int(found.stopped_at),
+            "stop_reason": found.stop_reason, "reason": found.reason}
+    line = finder.range_test_view(DATA, test).words.split("\n")[0]
+    lowest = stated(line, rf"lowest at lr = {NUMBER}")
+    smoothed = np.asarray(found.smoothed)
+    assert lowest == pytest.approx(float(np.asarray(found.lrs)[np.argmin(smoothed)]), rel=5e-3)  # the rate it names
+    assert stated(line, rf"A tenth of it is {NUMBER}") == pytest.approx(lowest / 10, rel=5e-3)
+
+
 # --- the Data page ---------------------------------------------------------------------------------------
 
 
