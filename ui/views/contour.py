@@ -362,7 +362,8 @@ def map_sentence(runs: tuple, equal: bool, curvature, loss: str, arrows: bool, b
 
 def presets(data: lrcore.Dataset, steps: int, start: tuple, format_rate) -> list[Preset]:
     """The contour page's presets on this data: rates from the MSE's bowl, so
-    each preset also sets the MSE on every point.
+    each preset also sets the MSE on every point. Every number a button's
+    help states is the one it sets.
 
     ``format_rate``: how a rate is written in its widget (``ui.state.format_rate``).
     """
@@ -370,24 +371,28 @@ def presets(data: lrcore.Dataset, steps: int, start: tuple, format_rate) -> list
     edge = c.lr_max_stable
     good = c.best_rate(steps, start)
     on_the_bowl = {"contour_loss": "mse", "contour_batch": 0.0}  # the theory the rates come from
+    crawl, past = 0.25, 1.05  # shares of the edge
     three = {"contour_runs": 3.0, **on_the_bowl}
-    for i, rate in enumerate((0.25 * edge, good, 1.05 * edge), start=1):
+    for i, rate in enumerate((crawl * edge, good, past * edge), start=1):
         three |= {f"contour_lr{i}": format_rate(rate, 6), f"contour_opt{i}": "sgd"}
-    momentum = lrcore.optimizers.sgd(momentum=0.9)
-    nesterov = lrcore.optimizers.sgd(momentum=0.9, nesterov=True)
-    own = {"contour_runs": 5.0, "contour_momentum": 0.9, **on_the_bowl}
-    rates = (good, 0.3 * lrcore.theory.stable_edge(data, momentum), 0.3 * lrcore.theory.stable_edge(data, nesterov),
-             0.05, 0.1)
-    for i, (name, rate) in enumerate(zip(("sgd", "momentum", "nesterov", "rmsprop", "adam"), rates), start=1):
+    beta, share, adaptive = 0.9, 0.3, {"rmsprop": 0.05, "adam": 0.1}
+    momentum = lrcore.optimizers.sgd(momentum=beta)
+    nesterov = lrcore.optimizers.sgd(momentum=beta, nesterov=True)
+    own = {"contour_runs": 5.0, "contour_momentum": beta, **on_the_bowl}
+    rates = {"sgd": good, "momentum": share * lrcore.theory.stable_edge(data, momentum),
+             "nesterov": share * lrcore.theory.stable_edge(data, nesterov), **adaptive}
+    for i, (name, rate) in enumerate(rates.items(), start=1):
         own |= {f"contour_lr{i}": format_rate(rate, 6), f"contour_opt{i}": name}
     return [
         Preset("contour_preset_rates", "Preset: crawl, converge, diverge",
-               f"Plain gradient descent at 0.25× the edge 2/λmax ({num(0.25 * edge)}), at the best constant rate "
-               f"for {steps:,} steps from this start ({num(good)}), and at 1.05× the edge ({num(1.05 * edge)}).",
+               f"Plain gradient descent at {num(crawl)}× the edge 2/λmax ({num(crawl * edge)}), at the best constant "
+               f"rate for {steps:,} steps from this start ({num(good)}), and at {num(past)}× the edge "
+               f"({num(past * edge)}).",
                three),
         Preset("contour_preset_optimizers", "Preset: optimizers, each at a rate of its own",
                f"Gradient descent at its best rate for {steps:,} steps ({num(good)}); momentum and Nesterov "
-               "(β = 0.9) at 0.3× their own edges, 2(1+β)/λmax and 2(1+β)/((1+2β)λmax); RMSprop and Adam, which "
-               "have no edge, at 0.05 and 0.1: for them lr is about the length of a step per coordinate.",
+               f"(β = {num(beta)}) at {num(share)}× their own edges, 2(1+β)/λmax and 2(1+β)/((1+2β)λmax); RMSprop and "
+               f"Adam, which have no edge, at {num(adaptive['rmsprop'])} and {num(adaptive['adam'])}: for them lr is "
+               "about the length of a step per coordinate.",
                own),
     ]

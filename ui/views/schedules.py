@@ -204,30 +204,33 @@ def when_decay_helps(data: lrcore.Dataset, c, *, lr: float, opt: str, loss: str,
 
 def presets(data: lrcore.Dataset, format_rate) -> list[Preset]:
     """The schedules page's presets on this data; each one's result is said
-    by the page's verdict, computed, not by the button.
+    by the page's verdict, computed, not by the button. Every number a
+    button's help states is the one it sets.
 
     ``format_rate``: how a rate is written in its widget (``ui.state.format_rate``).
     """
     edge = lrcore.theory.curvature(data).lr_max_stable
     mae_rate = 1.0 / max(float(np.mean(np.abs(data.x))), 1e-12)
     decays = ["constant", "exponential_decay", "cosine_decay", "inverse_time_decay"]
+    batch, long, short = 4, 1000, 600  # a mini-batch; steps
+    noisy, warm, peak, warmup = 0.75, 1.15, 1.1, 0.3  # shares of the edge; of the steps
+    full = {"sched_loss": "mse", "sched_batch": 0.0, "sched_steps": float(short), "sched_opt": "sgd"}
     return [
         Preset("sched_preset_noise", "Constant vs decay under mini-batch noise",
-               f"Mini-batches of 4, 1,000 steps, base rate 0.75× the edge 2/λmax ({num(0.75 * edge)}).",
-               dict(sched_pick=decays, sched_loss="mse", sched_batch=4.0, sched_steps=1000.0, sched_opt="sgd",
-                    sched_lr=format_rate(0.75 * edge, 6))),
+               f"Mini-batches of {batch}, {long:,} steps, base rate {num(noisy)}× the edge 2/λmax "
+               f"({num(noisy * edge)}).",
+               {"sched_pick": decays, "sched_loss": "mse", "sched_batch": float(batch), "sched_steps": float(long),
+                "sched_opt": "sgd", "sched_lr": format_rate(noisy * edge, 6)}),
         Preset("sched_preset_mae", "MAE: a constant rate hops, decay settles",
-               f"MAE on every point, 600 steps, base rate 1/mean|x| = {num(mae_rate)}: a step moves w by at most 1.",
-               dict(sched_pick=decays, sched_loss="mae", sched_batch=0.0, sched_steps=600.0, sched_opt="sgd",
-                    sched_lr=format_rate(mae_rate, 6))),
+               f"MAE on every point, {short:,} steps, base rate 1/mean|x| = {num(mae_rate)}: a step moves w by at "
+               "most 1.",
+               {**full, "sched_pick": decays, "sched_loss": "mae", "sched_lr": format_rate(mae_rate, 6)}),
         Preset("sched_preset_warmup", "Warmup and a too-large rate",
-               f"Full-batch MSE, 600 steps, base rate 1.15× the edge ({num(1.15 * edge)}): constant, cosine, and "
-               "cosine after a linear warmup over 30% of the steps.",
-               dict(sched_pick=["constant", "cosine_decay", "warmup_cosine"], sched_loss="mse", sched_batch=0.0,
-                    sched_steps=600.0, sched_opt="sgd", sched_lr=format_rate(1.15 * edge, 6),
-                    sched_warmup_cosine_warmup=0.3)),
+               f"Full-batch MSE, {short:,} steps, base rate {num(warm)}× the edge ({num(warm * edge)}): constant, "
+               f"cosine, and cosine after a linear warmup over {warmup:.0%} of the steps.",
+               {**full, "sched_pick": ["constant", "cosine_decay", "warmup_cosine"],
+                "sched_lr": format_rate(warm * edge, 6), "sched_warmup_cosine_warmup": warmup}),
         Preset("sched_preset_one_cycle", "One-cycle vs cosine",
-               f"Full-batch MSE, 600 steps, both peaking at 1.1× the edge ({num(1.1 * edge)}).",
-               dict(sched_pick=["one_cycle", "cosine_decay"], sched_loss="mse", sched_batch=0.0, sched_steps=600.0,
-                    sched_opt="sgd", sched_lr=format_rate(1.1 * edge, 6))),
+               f"Full-batch MSE, {short:,} steps, both peaking at {num(peak)}× the edge ({num(peak * edge)}).",
+               {**full, "sched_pick": ["one_cycle", "cosine_decay"], "sched_lr": format_rate(peak * edge, 6)}),
     ]
