@@ -36,6 +36,8 @@ from numbers import Real
 
 import numpy as np
 
+from . import data as _data  # Dataset and DataError; data.py checks its own arguments here too
+
 __all__ = ["choice", "dataset", "error", "flag", "integer", "real", "real_array", "shown"]
 
 #: Longest value a message shows, in characters.
@@ -211,10 +213,8 @@ def dataset(name: str, value):
     ...
     lrcore.data.DataError: data must be a lrcore Dataset (lrcore.Dataset(x, y)), got [[0, 1], [1, 3]]
     """
-    from .data import DataError, Dataset  # data.py checks its own arguments here
-
-    if not isinstance(value, Dataset):
-        raise DataError(str(error(name, "a lrcore Dataset (lrcore.Dataset(x, y))", value)))
+    if not isinstance(value, _data.Dataset):
+        raise _data.DataError(str(error(name, "a lrcore Dataset (lrcore.Dataset(x, y))", value)))
     return value
 
 

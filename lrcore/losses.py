@@ -230,7 +230,10 @@ def mse_minimizer(data: Dataset) -> tuple[float, float]:
     >>> mse_minimizer(Dataset([0.0, 1.0, 2.0], [1.0, 3.0, 5.0]))
     (2.0, 1.0)
     """
-    m = _checks.dataset("data", data).moments
+    return _line_of(_checks.dataset("data", data).moments)
+
+
+def _line_of(m) -> tuple[float, float]:
     w = m.cov_xy / m.var_x
     return float(w), float(m.mean_y - w * m.mean_x)
 
@@ -245,7 +248,10 @@ def mse_floor(data: Dataset) -> float:
     >>> round(mse_floor(Dataset([0.0, 1.0, 2.0], [1.0, 3.0, 4.0])), 12)  # 1/18
     0.055555555556
     """
-    m = _checks.dataset("data", data).moments
+    return _floor_of(_checks.dataset("data", data).moments)
+
+
+def _floor_of(m) -> float:
     return max(m.var_y - m.cov_xy**2 / m.var_x, 0.0)
 
 
@@ -320,14 +326,14 @@ class MSE(Loss):
 
     def _evaluate(self, data, w, b, want_value, want_grad):
         m = data.moments
-        w_best, b_best = mse_minimizer(data)
+        w_best, b_best = _line_of(m)  # data was checked by the caller
         u = w - w_best
         # u*mean_x + v is the mean residual: the part of the error b can fix
         mean_r = u * m.mean_x + (b - b_best)
         value = gw = gb = None
         if want_value:
             # a sum of squares: overflow gives inf, never nan
-            value = (m.var_x * (u * u) + mean_r * mean_r + mse_floor(data))[()]
+            value = (m.var_x * (u * u) + mean_r * mean_r + _floor_of(m))[()]
         if want_grad:
             gb = 2.0 * mean_r
             gw = (2.0 * (m.var_x * u + mean_r * m.mean_x))[()]
