@@ -41,6 +41,10 @@ class Trajectory:
         diverged_at: (K,) int, the first loss column that was not finite or
             exceeded ``1e12*max(1, initial loss)``; -1 where the run stayed finite.
 
+    Summaries, one value per run, (K,): :attr:`last_finite`,
+    :attr:`final_loss`, :attr:`best_loss`, :meth:`steps_to`,
+    :meth:`tail_mean`, :meth:`settled`.
+
     >>> from lrcore import make_data
     >>> traj = run(make_data(n=10), [0.001, 1.0], steps=50)
     >>> traj.k, traj.steps, traj.diverged.tolist()
