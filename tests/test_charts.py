@@ -9,6 +9,7 @@ step only, each run keeps one colour on every chart of its page, and the
 step slider ends at the run's last step.
 """
 
+import itertools
 import json
 import math
 import re
@@ -141,7 +142,7 @@ def assert_log_ticks(ticks, low, high):
         return
     exponents = [round(math.log10(t)) for t in ticks]
     gap = exponents[1] - exponents[0]
-    assert all(b - a == gap for a, b in zip(exponents, exponents[1:])) and len(ticks) <= 10
+    assert all(b - a == gap for a, b in itertools.pairwise(exponents)) and len(ticks) <= 10
     assert set(ticks) <= set(every) and ticks[0] / every[0] < 10**gap and every[-1] / ticks[-1] < 10**gap
 
 
@@ -273,13 +274,13 @@ def vega_index(expression: str, step: int) -> int:
     """Evaluate the residuals' frame index, a Vega expression ``c ? a : b`` in ``step``."""
     condition, then, otherwise = re.fullmatch(r"(.+) \? (.+) : (.+)", expression).groups()
     names = {"step": step, "floor": math.floor, "min": min}
-    return eval(then if eval(condition, names) else otherwise, names)  # noqa: S307 (our own spec)
+    return eval(then if eval(condition, names) else otherwise, names)
 
 
 def test_fit_chart_replays_the_run_frame_by_frame_with_its_residuals():
     steps = 1000  # frames every 3 steps, and the last
     lr = 0.5 * EDGE
-    view, spec = fit_spec(lr, steps)
+    _view, spec = fit_spec(lr, steps)
     assert_drawable(spec)
     assert scrubber(spec)["bind"]["max"] == steps and scrubber(spec)["value"] == steps
     guess, frames = one(spec, mark="rule", x="x0")
@@ -314,7 +315,7 @@ def test_fit_chart_scales_hold_the_points_and_both_lines():
     assert dots["encoding"]["x"]["scale"]["domain"] == pytest.approx([x.min() - 0.02 * x_span, x.max() + 0.02 * x_span])
     assert dots["encoding"]["y"]["scale"]["domain"] == pytest.approx([y_low - 0.08 * y_span, y_high + 0.08 * y_span])
     assert colours(spec, "line") == {"best fit": charts.BEST, "true line": charts.TRUE, "current guess": charts.GUESS}
-    lines, ends_drawn = one(spec, mark="line", x="x")
+    _lines, ends_drawn = one(spec, mark="line", x="x")
     for name, (w, b) in (("best fit", best), ("true line", true)):
         line = ends_drawn[ends_drawn["line"] == name]
         assert line["y"].tolist() == pytest.approx([w * x.min() + b, w * x.max() + b])
@@ -337,14 +338,14 @@ def test_fit_chart_draws_a_diverged_run_up_to_its_last_finite_step():
     traj = lrcore.run(DATA, lr, steps=steps)
     diverged = int(traj.diverged_at[0])
     assert 0 < diverged < steps and np.isfinite(traj.loss[0, diverged - 1])
-    view, spec = fit_spec(lr, steps)
+    _view, spec = fit_spec(lr, steps)
     assert_drawable(spec)
     assert scrubber(spec)["bind"]["max"] == diverged - 1
     for name, records in spec["datasets"].items():
         frame = pd.DataFrame(records)
         if "step" in frame and len(frame) > 1:
             assert frame["step"].max() == diverged - 1, name
-    (label, end), = drawn(spec, mark="text", x="step")
+    (_label, end), = drawn(spec, mark="text", x="step")
     assert end["label"].tolist() == [f"diverged at step {diverged}"]
     assert end["step"].tolist() == [diverged - 1] and end["loss"].iloc[0] == pytest.approx(traj.loss[0, diverged - 1])
     assert f"(diverged at step {diverged})" in json.dumps(spec)
@@ -361,7 +362,7 @@ def test_fit_chart_without_a_true_line_or_the_directions_and_with_a_sample():
 
 def test_the_direction_panel_draws_the_bounce_along_the_steep_direction_as_a_zigzag():
     lr, steps = 1.5 / bowl(DATA)[0][1], 3000  # the steep direction's factor is −0.5; drawn every third step
-    view, spec = fit_spec(lr, steps)
+    _view, spec = fit_spec(lr, steps)
     assert_drawable(spec)
     panel = spec["vconcat"][1]
     lines, data = one(panel | {"datasets": spec["datasets"]}, mark="line", y="error")
@@ -486,7 +487,7 @@ def slice_view(lr, steps, decay="exponential", decay_rate=0.1, param="b", loss="
 
 
 def test_slice_chart_arrows_land_where_the_next_step_is_and_tangents_have_the_slope():
-    s, view, spec = slice_view(0.7, 20)
+    s, _view, spec = slice_view(0.7, 20)
     assert_drawable(spec)
     assert scrubber(spec)["bind"]["max"] == 20
     names = [loss_slice.CONSTANT, loss_slice.decay_name("exponential")]
@@ -508,7 +509,7 @@ def test_slice_chart_arrows_land_where_the_next_step_is_and_tangents_have_the_sl
 
 
 def test_slice_chart_scales_are_the_drawn_slice():
-    s, view, spec = slice_view(0.3, 20, decay="none")
+    s, _view, spec = slice_view(0.3, 20, decay="none")
     (bowl_line, curve), = [(u, d) for u, d in drawn(spec, mark="line", x="p") if u["mark"].get("color") == charts.TRUE]
     assert bowl_line["encoding"]["x"]["scale"]["domain"] == [curve["p"].min(), curve["p"].max()]
     low, high = curve["loss"].min(), curve["loss"].max()
@@ -521,7 +522,7 @@ def test_slice_chart_scales_are_the_drawn_slice():
 
 def test_slice_chart_draws_a_diverged_run_up_to_its_last_finite_step():
     lr, steps = 1.5, 60  # along b the curvature is 2: the edge is 1
-    s, view, spec = slice_view(lr, steps, decay="none")
+    s, _view, spec = slice_view(lr, steps, decay="none")
     traj = lrcore.slices.run_slice(DATA, lr, param="b", held=s.held, start=-4.0, steps=steps)
     diverged = int(traj.diverged_at[0])
     assert 0 < diverged < steps
@@ -529,7 +530,7 @@ def test_slice_chart_draws_a_diverged_run_up_to_its_last_finite_step():
     for _, data in drawn(spec):
         if "step" in data and len(data) > 1:
             assert data["step"].max() == diverged - 1
-    (text, end), = drawn(spec, mark="text")
+    (_text, end), = drawn(spec, mark="text")
     assert end["label"].tolist() == [f"diverged at step {diverged}"] and end["step"].tolist() == [diverged - 1]
     assert end["p"].iloc[0] == pytest.approx(traj.b[0, diverged - 1])
 
@@ -594,7 +595,7 @@ def test_contour_chart_draws_every_run_inside_the_map_in_its_colour(contour_piec
     assert scrubber(spec)["bind"]["max"] == 300
     assert colours(spec) == dict(zip(view.names, charts.RUNS))
     window = view.window
-    walked, paths = one(spec, mark="line", order="step")
+    _walked, paths = one(spec, mark="line", order="step")
     for unit, _ in units(spec):
         for channel, low, high in (("x", window[0], window[1]), ("y", window[2], window[3])):
             scale = unit.get("encoding", {}).get(channel, {}).get("scale", {})
@@ -656,7 +657,7 @@ def test_the_exit_label_names_the_step_the_run_left_the_map():
 
 
 def test_guess_race_keeps_the_maps_colours_and_frames_the_target(contour_pieces):
-    view, result, search = contour_pieces
+    view, _result, search = contour_pieces
     race = spec_of(charts.guess_race(view.race, target=view.target_gap, expected=view.expected, y_title="gap"))
     assert_drawable(race)
     maps = colours(spec_of(charts.contour_chart(view, minimum=lstsq_line(DATA))))
@@ -787,7 +788,7 @@ def test_range_test_chart_ticks_its_axes_at_the_decades_of_its_rates_and_losses(
     view = finder.range_test_view(DATA, test)
     spec = spec_of(charts.range_test_chart(view.points, view.marks, view.rules))
     assert_drawable(spec)
-    line, points = one(spec, mark="line", x="lr")
+    line, _points = one(spec, mark="line", x="lr")
     (low, high), _ = bowl(DATA)
     theory = [1 / high, 2 / (low + high), 2 / high]
     suggestions = [v for v in test["suggestions"].values() if math.isfinite(v)]

@@ -372,6 +372,21 @@ def test_current_data_is_the_upload_while_it_is_chosen(app):
                                            f"y = {w:.4g}·x + {b:.4g}.")
 
 
+def test_in_use_says_in_the_sidebar_which_points_the_page_works_on(app):
+    at = app("""
+        import lrcore
+        points = lrcore.Dataset([0.0, 1.0, 2.0, 4.0], [1.0, 3.0, 4.0, 9.0])
+        for source, name, std in ((controls.UPLOADED, "a_b.csv", True), (controls.MADE, "made points", False)):
+            current = controls.CurrentData(points, state.DataSettings(std=std), source, None, name)
+            st.session_state.setdefault("_same", []).append(controls._in_use(current) is current)
+    """)
+    assert at.session_state["_same"] == [True, True]  # the data in use, handed on
+    w, b = lstsq_line(lrcore.Dataset([0.0, 1.0, 2.0, 4.0], [1.0, 3.0, 4.0, 9.0]))
+    line = f"least-squares line y = {w:.4g}·x + {b:.4g}."
+    assert [c.value for c in at.sidebar.caption] == [f"In use: **a\\_b.csv**, 4 points, x standardized; {line}",
+                                                     f"In use: 4 made points; {line}"]
+
+
 # --- the settings' helpers (ui/state.py) ---------------------------------------------------------------
 
 
