@@ -242,7 +242,8 @@ def mse_floor(data: Dataset) -> float:
     """The least mean squared error: ``max(var_y - cov_xy**2/var_x, 0)``.
 
     From the centered moments of ``data`` (the clamp at 0 removes rounding
-    below a perfect fit).
+    below a perfect fit), as ``var_y - cov_xy*(cov_xy/var_x)``: ``cov_xy**2``
+    alone may overflow where the floor, at most ``var_y``, is finite.
 
     >>> from lrcore.data import Dataset
     >>> round(mse_floor(Dataset([0.0, 1.0, 2.0], [1.0, 3.0, 4.0])), 12)  # 1/18
@@ -252,7 +253,7 @@ def mse_floor(data: Dataset) -> float:
 
 
 def _floor_of(m) -> float:
-    return max(m.var_y - m.cov_xy**2 / m.var_x, 0.0)
+    return max(m.var_y - m.cov_xy * (m.cov_xy / m.var_x), 0.0)
 
 
 def _line_hessian(scale: float, mean_x: float, var_x: float) -> np.ndarray:

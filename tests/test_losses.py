@@ -10,6 +10,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+import lrcore
 from lrcore import losses
 from lrcore.data import Dataset, make_data, standardize
 
@@ -309,6 +310,18 @@ def test_the_engine_reads_each_mse_formula_from_one_place(data):
     assert descent.run(data, 0.0, steps=1, start=line).loss[0].tolist() == [floor, floor]
     assert theory.slice_curvature(data, "w") == hessian[0, 0] == slices.along(data, "w", line[1]).curvature
     assert theory.slice_curvature(data, "b") == hessian[1, 1] == slices.along(data, "b", line[0]).curvature
+
+
+def test_mse_floor_of_huge_values_is_finite_where_the_covariance_squared_overflows():
+    """cov(x, y)**2 overflows float64 here while the floor, at most var(y), is
+    finite: the curvature of such an upload must still be computed."""
+    data = lrcore.Dataset([-5.6e16, 1.7e16, -1e6, 0.0], [-1e150, 5.8e5, -3e4, 7.5e4])
+    m = data.moments
+    with pytest.raises(OverflowError):
+        m.cov_xy**2  # noqa: B018
+    floor = losses.mse_floor(data)
+    assert 0.0 <= floor <= m.var_y and np.isfinite(floor)
+    assert lrcore.theory.curvature(data).min_loss == floor
 
 
 def brute_force_lad(data):
