@@ -20,7 +20,7 @@ from . import losses as _losses
 from .data import Dataset
 from .optimizers import Optimizer, sgd
 
-__all__ = ["Trajectory", "run", "DIVERGENCE_FACTOR", "MAX_CELLS"]
+__all__ = ["Trajectory", "run", "tail_window", "DIVERGENCE_FACTOR", "MAX_CELLS"]
 
 #: A run diverges when its loss exceeds this many times max(1, initial loss).
 DIVERGENCE_FACTOR = 1e12
@@ -28,6 +28,19 @@ DIVERGENCE_FACTOR = 1e12
 MAX_CELLS = 10_000_000
 
 Schedule = Callable[[Union[int, np.ndarray]], Union[float, np.ndarray]]
+
+
+def tail_window(steps: int, share: float = 0.1) -> int:
+    """How many last loss columns make the last ``share`` of ``steps``:
+    ``max(1, ceil(share*steps))``, what :meth:`Trajectory.tail_mean` averages.
+
+    >>> tail_window(1000), tail_window(25), tail_window(0), tail_window(300, 0.1)
+    (100, 3, 1, 30)
+    """
+    steps = _checks.integer("steps", steps, low=0)
+    share = _checks.real("share", share, low=0.0, high=1.0, low_open=True)
+    # round first: 0.1*300 is 30.000000000000004, which must not become 31
+    return max(1, math.ceil(round(share * steps, 9)))
 
 
 @dataclass(frozen=True, eq=False)
@@ -138,7 +151,7 @@ class Trajectory:
         the steps, where a run ended up when it is noisy (mini-batches, a
         constant rate bouncing about the minimum); NaN where the run diverged.
 
-        The window is the last ``max(1, ceil(share*steps))`` loss columns
+        The window is the last ``tail_window(steps, share)`` loss columns
         (column 0, the start, when ``steps`` is 0).
 
         Args:
@@ -153,10 +166,8 @@ class Trajectory:
         >>> traj.tail_mean(0.1, floor=0.03125).tolist()
         [0.0, nan]
         """
-        share = _checks.real("share", share, low=0.0, high=1.0, low_open=True)
         floor = _checks.real("floor", floor)
-        # round first: 0.1*300 is 30.000000000000004, which must not become 31
-        window = max(1, math.ceil(round(share * self.steps, 9)))
+        window = tail_window(self.steps, share)
         tail = self.loss[:, self.steps + 1 - window :] - floor
         finite = self.diverged_at < 0
         means = np.full(self.k, np.nan)

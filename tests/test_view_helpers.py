@@ -282,6 +282,12 @@ def first_step_within(data, lr, shrink, steps=5_000):
     return int(hit[0]) if hit.size else math.inf
 
 
+def recorded(lrs, smoothed, suggestions):
+    """A range test that recorded ``smoothed`` at ``lrs``, every record read by its suggestions."""
+    return lrcore.finder.RangeTest(lrs=lrs, losses=smoothed, smoothed=smoothed, stopped_at=-1, stop_reason="completed",
+                                   suggestions=suggestions, reason="", window=(0, lrs.size))
+
+
 def test_range_test_words_state_where_each_suggestion_sits_against_the_edge():
     c = lrcore.theory.curvature(DATA)
     (low, high), _ = bowl(DATA)
@@ -293,8 +299,7 @@ def test_range_test_words_state_where_each_suggestion_sits_against_the_edge():
     steps_at = {key: first_step_within(DATA, rate, finder.SHRINK) for key, rate in found.items()}
     fastest = finder.fastest_rate(c, (0.0, 0.0), finder.SHRINK, count_rates=300)
     optimal_steps = first_step_within(DATA, optimal, finder.SHRINK)
-    words = finder.range_test_words(c, {"lrs": lrs, "smoothed": smoothed, "suggestions": found}, steps_at,
-                                    optimal_steps, fastest)
+    words = finder.range_test_words(c, recorded(lrs, smoothed, found), steps_at, optimal_steps, fastest)
     minimum_line, steep_line, valley_line, _, known = words.split("\n")
     assert stated(minimum_line, rf"lowest at lr = {NUMBER}") == pytest.approx(lowest, rel=5e-3)
     assert stated(minimum_line, rf"lr = [^,]+, {NUMBER}× the edge") == pytest.approx(lowest / edge, rel=5e-3)
@@ -314,28 +319,23 @@ def test_range_test_words_state_where_each_suggestion_sits_against_the_edge():
     below = np.abs(np.log(lrs / (0.5 * edge))) + 1.0
     past = {"valley": 1.5 * edge, "steep": math.nan, "minimum": float(lrs[np.argmin(below)]) / 10}
     steps_past = {"valley": math.inf, "steep": math.inf, "minimum": first_step_within(DATA, past["minimum"], 1e-4)}
-    words = finder.range_test_words(c, {"lrs": lrs, "smoothed": below, "suggestions": past}, steps_past,
-                                    optimal_steps, fastest)
+    words = finder.range_test_words(c, recorded(lrs, below, past), steps_past, optimal_steps, fastest)
     assert "(below it)" in words and "**steep**" not in words
     valley_line = next(line for line in words.split("\n") if line.startswith("- **valley**"))
     assert "It is at or past the edge: a run at it would not converge." in valley_line
     assert lrcore.run(DATA, past["valley"], steps=100).diverged_at[0] >= 0  # and a run at it does blow up
 
 
-@pytest.mark.xfail(strict=True, reason="range_test_words names the lowest smoothed loss over every recorded rate, "
-                   "but lrcore's minimum suggestion reads only fastai's window (the last 5 records skipped), so "
-                   "'a tenth of it' is not a tenth of the rate it names")
 def test_the_minimum_suggestion_is_a_tenth_of_the_rate_the_sentence_names():
     """At the page's defaults the smoothed loss is lowest within the last five records, which
-    fastai's window leaves out: the sentence names that rate, then a tenth of another one."""
+    fastai's window leaves out: the sentence names the lowest of the records it reads."""
     found = lrcore.lr_range_test(DATA)  # the LR finder page's defaults
-    test = {"lrs": np.asarray(found.lrs), "losses": np.asarray(found.losses), "smoothed": np.asarray(found.smoothed),
-            "suggestions": dict(found.suggestions), "stopped_at": int(found.stopped_at),
-            "stop_reason": found.stop_reason, "reason": found.reason}
-    line = finder.range_test_view(DATA, test).words.split("\n")[0]
+    line = finder.range_test_view(DATA, found).words.split("\n")[0]
     lowest = stated(line, rf"lowest at lr = {NUMBER}")
-    smoothed = np.asarray(found.smoothed)
-    assert lowest == pytest.approx(float(np.asarray(found.lrs)[np.argmin(smoothed)]), rel=5e-3)  # the rate it names
+    start, stop = found.window
+    smoothed = np.asarray(found.smoothed)[start:stop]
+    assert lowest == pytest.approx(float(np.asarray(found.lrs)[start:stop][np.argmin(smoothed)]), rel=5e-3)
+    assert np.argmin(np.asarray(found.smoothed)) >= stop  # the case: the lowest of all lies in the records left out
     assert stated(line, rf"A tenth of it is {NUMBER}") == pytest.approx(lowest / 10, rel=5e-3)
 
 

@@ -735,10 +735,7 @@ def test_stability_view_rules_regions_and_words(opt):
 def test_range_test_view_table_against_the_theory():
     data = DEFAULT
     found = lrcore.lr_range_test(data)
-    test = {"lrs": np.asarray(found.lrs), "losses": np.asarray(found.losses), "smoothed": np.asarray(found.smoothed),
-            "suggestions": dict(found.suggestions), "stopped_at": int(found.stopped_at),
-            "stop_reason": found.stop_reason, "reason": found.reason}
-    view = finder.range_test_view(data, test)
+    view = finder.range_test_view(data, found)
     c = lrcore.theory.curvature(data)
     (column,) = [name for name in view.table.columns if "steps to shrink" in name]
     for row in view.table.to_dict("records"):

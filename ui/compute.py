@@ -227,7 +227,4 @@ def range_test_view(_data: lrcore.Dataset, fingerprint: str, low: float, high: f
     """lrcore.lr_range_test, read against the theory (``ui.views.finder.range_test_view``)."""
     found = lrcore.lr_range_test(_data, min_lr=low, max_lr=high, steps=steps, smooth=smooth, stop_factor=stop,
                                  batch_size=batch or None)
-    test = {"lrs": np.asarray(found.lrs), "losses": np.asarray(found.losses), "smoothed": np.asarray(found.smoothed),
-            "suggestions": dict(found.suggestions), "stopped_at": int(found.stopped_at),
-            "stop_reason": found.stop_reason, "reason": found.reason}
-    return finder.range_test_view(_data, test)
+    return finder.range_test_view(_data, found)

@@ -192,10 +192,12 @@ def build(
     x_per_unit = WIDTH / (window[1] - window[0])
     y_per_unit = HEIGHT / (window[3] - window[2])
     for k, name in enumerate(names):
-        w_k, b_k = result.w[k, shown_steps], result.b[k, shown_steps]
-        inside = np.isfinite(w_k) & np.isfinite(b_k) & (w_k >= window[0]) & (w_k <= window[1]) \
-            & (b_k >= window[2]) & (b_k <= window[3])
-        end = int(np.argmin(inside)) if not inside.all() else len(shown_steps)
+        w_all, b_all = result.w[k], result.b[k]
+        inside = np.isfinite(w_all) & np.isfinite(b_all) & (w_all >= window[0]) & (w_all <= window[1]) \
+            & (b_all >= window[2]) & (b_all <= window[3])
+        left_at = int(np.argmin(inside)) if not inside.all() else None  # every step, not only the frames
+        end = int(np.searchsorted(shown_steps, left_at)) if left_at is not None else len(shown_steps)
+        w_k, b_k = w_all[shown_steps], b_all[shown_steps]
         shown = shown_steps[:end]
         piece = pd.DataFrame({"run": name, "step": shown, "until": until[:end], "w": w_k[:end], "b": b_k[:end],
                               "loss": result.loss[k, shown]})
@@ -208,8 +210,7 @@ def build(
                                  angle=np.degrees(np.arctan2(down_w * x_per_unit, down_b * y_per_unit)))
         pieces.append(piece)
         d = int(result.diverged_at[k])
-        if end < len(shown_steps):
-            left_at = int(shown_steps[end])
+        if left_at is not None:
             label = f"run {k + 1} leaves the map at step {left_at}" + (f", diverges at step {d}" if d >= 0 else "")
             if end:
                 exits.append({"run": name, "w": float(w_k[end - 1]), "b": float(b_k[end - 1]), "label": label})

@@ -17,7 +17,7 @@ import pandas as pd
 
 import lrcore
 
-from .common import count, descent_rule, num
+from .common import count, descent_rule, num, plural
 
 #: The range test's explanations count the steps for the loss gap to shrink this much.
 SHRINK = 1e-4
@@ -222,24 +222,24 @@ def fastest_rate(c, start: tuple, shrink: float = SHRINK, count_rates: int = 200
     return float(rates[best]), float(steps[best])
 
 
-def range_test_view(data: lrcore.Dataset, test: dict) -> RangeTestView:
-    """Shape a range test (``lrcore.lr_range_test`` as plain values) and read
+def range_test_view(data: lrcore.Dataset, test: lrcore.finder.RangeTest) -> RangeTestView:
+    """Shape a range test (``lrcore.lr_range_test``) and read
     its suggestions against the theory of plain gradient descent on the MSE."""
     c = lrcore.theory.curvature(data)
-    points = pd.concat([pd.DataFrame({"lr": test["lrs"], "loss": test["losses"], "kind": "raw"}),
-                        pd.DataFrame({"lr": test["lrs"], "loss": test["smoothed"], "kind": "smoothed"})])
+    points = pd.concat([pd.DataFrame({"lr": test.lrs, "loss": test.losses, "kind": "raw"}),
+                        pd.DataFrame({"lr": test.lrs, "loss": test.smoothed, "kind": "smoothed"})])
     labels = {"valley": "valley", "steep": "steep", "minimum": "minimum/10"}
-    marks = close_labels_merged(pd.DataFrame([{"label": labels[k], "lr": v} for k, v in test["suggestions"].items()]))
+    marks = close_labels_merged(pd.DataFrame([{"label": labels[k], "lr": v} for k, v in test.suggestions.items()]))
     rules = close_labels_merged(pd.DataFrame({"label": ["1/λmax", "2/(λmin+λmax)", "2/λmax"],
                           "meaning": ["at or below it, no direction's error changes sign",
                                       "worst-case optimal: the fastest in the long run",
                                       "the edge: past it the steep direction grows"],
                           "lr": [c.lr_monotone, c.lr_optimal, c.lr_max_stable]}))
     start = (0.0, 0.0)
-    keys = list(test["suggestions"])
-    needed = steps_needed(c, [test["suggestions"][k] if math.isfinite(test["suggestions"][k]) else 0.0 for k in keys],
+    keys = list(test.suggestions)
+    needed = steps_needed(c, [test.suggestions[k] if math.isfinite(test.suggestions[k]) else 0.0 for k in keys],
                           start)
-    steps_at = {k: float(n) if math.isfinite(test["suggestions"][k]) else math.inf for k, n in zip(keys, needed)}
+    steps_at = {k: float(n) if math.isfinite(test.suggestions[k]) else math.inf for k, n in zip(keys, needed)}
     optimal_steps = float(steps_needed(c, [c.lr_optimal], start)[0])
     fastest = fastest_rate(c, start)
     shrink_label = f"full-batch steps to shrink the gap {1 / SHRINK:,.0f}× from (0, 0)"
@@ -248,18 +248,18 @@ def range_test_view(data: lrcore.Dataset, test: dict) -> RangeTestView:
         "× worst-case optimal": num(value / c.lr_optimal, 3) if math.isfinite(value) else "none",
         "× edge (2/λmax)": num(value / c.lr_max_stable, 3) if math.isfinite(value) else "none",
         shrink_label: count(steps_at[key]) if math.isfinite(steps_at[key]) else "never (at or past the edge)",
-    } for key, value in test["suggestions"].items()])
-    stopped = (f"It stopped at update {test['stopped_at']} ({test['stop_reason']})." if test["stopped_at"] >= 0
-               else "It ran all its updates.") + (" " + test["reason"] if test["reason"] else "")
+    } for key, value in test.suggestions.items()])
+    stopped = (f"It stopped at update {test.stopped_at} ({test.stop_reason})." if test.stopped_at >= 0
+               else "It ran all its updates.") + (" " + test.reason if test.reason else "")
     words = range_test_words(c, test, steps_at, optimal_steps, fastest)
-    return RangeTestView(dict(test["suggestions"]), points, marks, rules, table, stopped, words)
+    return RangeTestView(dict(test.suggestions), points, marks, rules, table, stopped, words)
 
 
-def range_test_words(c, test: dict, steps_at: dict, optimal_steps: float, fastest: tuple) -> str:
+def range_test_words(c, test: lrcore.finder.RangeTest, steps_at: dict, optimal_steps: float, fastest: tuple) -> str:
     """One line per suggestion, in numbers: where it sits against the edge and
     the worst-case optimal rate, and how many steps a run at it would take,
     beside the known answer."""
-    found = test["suggestions"]
+    found = test.suggestions
     shrink = f"{1 / SHRINK:,.0f}×"
 
     def pace(key):
@@ -267,15 +267,18 @@ def range_test_words(c, test: dict, steps_at: dict, optimal_steps: float, fastes
                 if math.isfinite(steps_at[key]) else "It is at or past the edge: a run at it would not converge.")
 
     lines = []
-    smoothed = np.asarray(test["smoothed"], dtype=float)
+    start, stop = test.window  # the records the suggestions read: fastai leaves out the first and last few
+    smoothed = np.asarray(test.smoothed, dtype=float)[start:stop]
     finite = np.isfinite(smoothed)
     if finite.any() and math.isfinite(found["minimum"]):
-        lowest = float(np.asarray(test["lrs"])[finite][np.argmin(smoothed[finite])])
+        lowest = float(np.asarray(test.lrs)[start:stop][finite][np.argmin(smoothed[finite])])
         where = "above" if lowest > c.lr_max_stable else "below"
+        left_out = len(test.smoothed) - (stop - start)
         lines.append(
-            f"- **minimum/10**: the smoothed loss was lowest at lr = {num(lowest)}, {num(lowest / c.lr_max_stable)}× "
-            f"the edge 2/λmax ({where} it): the rate grows every update, so the loss at a rate still reflects the "
-            "smaller rates before it, and the smoothing lags further. A tenth of it is "
+            f"- **minimum/10**: over the {plural(stop - start, 'record')} it reads ({left_out:,} at the ends are left "
+            f"out, as fastai does), the smoothed loss was lowest at lr = {num(lowest)}, "
+            f"{num(lowest / c.lr_max_stable)}× the edge 2/λmax ({where} it): the rate grows every update, so the loss "
+            "at a rate still reflects the smaller rates before it, and the smoothing lags further. A tenth of it is "
             f"{num(found['minimum'])}, {num(found['minimum'] / c.lr_max_stable)}× the edge. {pace('minimum')}")
     if math.isfinite(found["steep"]):
         lines.append(

@@ -177,7 +177,7 @@ def progress_words(s, p: np.ndarray) -> str:
     if not crossed.size:
         return (f" After {p.size - 1:,} steps it has not reached the minimum yet: it is {num(abs(error[-1]))} away "
                 f"(it started {num(abs(error[0]))} away).")
-    tail = max(1, int(round(TAIL_SHARE * (p.size - 1))))
+    tail = lrcore.descent.tail_window(p.size - 1, TAIL_SHARE)
     return (f" It first passed the minimum at step {int(crossed[0]) + 1:,}; over its last {plural(tail, 'step')} it moved "
             f"across {num(float(np.ptp(p[-tail:])))}.")
 
@@ -231,7 +231,7 @@ def joint_note(data: lrcore.Dataset, s, lr: float) -> str:
 
 
 def _spread(group: pd.DataFrame, steps: int) -> float:
-    tail = max(1, int(round(TAIL_SHARE * steps)))
+    tail = lrcore.descent.tail_window(steps, TAIL_SHARE)
     p = group["p"].to_numpy()[-tail:]
     return float(p.max() - p.min()) if p.size else math.nan
 
@@ -266,7 +266,7 @@ def decay_words(data, s, runs: pd.DataFrame, *, start: float, lr: float, steps: 
     for run, group in runs.groupby("run"):
         ends[run] = abs(float(group["p"].iloc[-1]) - s.minimizer) if len(group) else math.inf
         spreads[run] = _spread(group, steps)
-    tail = max(1, int(round(TAIL_SHARE * steps)))
+    tail = lrcore.descent.tail_window(steps, TAIL_SHARE)
     moved = (f"Over the last {plural(tail, 'step')} the constant rate moved across {num(spreads.get(CONSTANT, math.nan))}, "
              f"the {name} across {num(spreads.get(name, math.nan))}.")
     rate_sum = float(runs.loc[runs["run"] == name, "lr"].sum())

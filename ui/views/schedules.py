@@ -121,7 +121,7 @@ def decay_verdict(keys: list, names: list, summaries: list, steps: int) -> Verdi
     """Which schedule ended closest to the minimum (the mean gap over the last
     ``TAIL`` of the steps: a noisy run's last step alone says little), and by
     how much decay beat the constant rate, if one ran."""
-    tail = max(1, int(round(TAIL * steps)))
+    tail = lrcore.descent.tail_window(steps, TAIL)  # the columns RunSummary.tail_gap averages
     diverged = [f"{name} diverged at step {s.diverged_at}" if s.diverged_at is not None else
                 f"{name} is diverging: over its last {plural(tail, 'step')} its loss stayed {num(s.tail_gap)} above the "
                 f"minimum, above the {num(s.start_gap)} it started from"
