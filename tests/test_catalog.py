@@ -260,14 +260,11 @@ def test_exponential_staircase_is_at_the_end_rate_after_the_last_step(steps):
         assert float(schedule(steps)) == pytest.approx(0.01, rel=1e-9)
 
 
-@pytest.mark.xfail(strict=True, reason="catalog._exponential decays by to**PERIOD per period of round(steps/10) steps, "
-                   "so when 10 does not divide steps the staircase ends far from the end rate (steps=14: 0.0016·lr "
-                   "for 0.01·lr; steps=15: 0.04·lr), and drops below it within the run")
 @pytest.mark.parametrize("steps", [14, 15, 25, 4995])
 def test_exponential_staircase_is_at_the_end_rate_for_any_steps(steps):
     schedule = catalog.build_schedule("exponential_decay", 1.0, steps, {"to": 0.01, "staircase": True})
     assert float(schedule(steps)) == pytest.approx(0.01, rel=1e-9)
-    assert schedule(np.arange(steps)).min() >= 0.01
+    assert schedule(np.arange(steps)).min() >= 0.01 * (1 - 1e-12)  # it may get there at the last step
 
 
 # --- length, the settings in ui.state, the defaults -------------------------------------

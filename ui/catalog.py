@@ -64,8 +64,9 @@ def _multistep(lr, steps, values):
 
 
 def _exponential(lr, steps, values):
-    if values["staircase"]:  # whole periods, reaching the end rate at the last
-        return lrcore.schedules.exponential_decay(lr, length(PERIOD, steps), values["to"] ** PERIOD, staircase=True)
+    if values["staircase"]:  # whole periods, reaching the end rate after the last whole one, at step `steps`
+        period = length(PERIOD, steps)
+        return lrcore.schedules.exponential_decay(lr, period, values["to"] ** (1 / (steps // period)), staircase=True)
     return lrcore.schedules.exponential_decay(lr, steps, values["to"])
 
 
