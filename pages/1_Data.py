@@ -4,7 +4,6 @@ import functools
 
 import streamlit as st
 
-import lrcore
 from ui import charts, compute, controls, downloads, state
 from ui.views.common import num
 
@@ -12,7 +11,7 @@ st.set_page_config(page_title="Data · Learning-Rate Explorer", page_icon="📈"
 
 current = controls.sidebar(state.FIT)
 data = current.data
-curvature = lrcore.theory.curvature(data)
+curvature = compute.bowl(data, data.fingerprint, "mse", 1.0)  # the MSE's bowl, which this page descends
 
 st.title("The data, and a line fitted to it")
 st.markdown(

@@ -76,8 +76,8 @@ st.altair_chart(
     on_select=functools.partial(controls.start_from_pick, "contour_chart", charts.START_PICK, "contour_w0",
                                 "contour_b0"),
 )
-for words in view.exit_words:
-    st.caption(words)
+if view.exit_words:
+    st.caption(" ".join(view.exit_words))
 st.caption(view.map_words)
 
 cols = st.columns(4)

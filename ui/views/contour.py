@@ -135,7 +135,7 @@ class ContourView:
     table: pd.DataFrame
     race_words: str
     map_words: str
-    exit_words: list
+    exit_words: tuple
 
 
 def run_all(data: lrcore.Dataset, runs: tuple, settings, *, start: tuple, steps: int, batch: int,
@@ -252,6 +252,7 @@ def build(
     edges = {opt: curvature.edge(lrcore.optimizers.sgd(momentum=max(momentum, 1e-9), nesterov=opt == "nesterov"))
              for opt in ("momentum", "nesterov")} if curvature is not None else {}
     map_words = map_sentence(runs, equal, curvature, loss, arrows, batch, data.n, edges)
+    exit_words = tuple(exit_words)
     return ContourView(names, window, equal, int(steps), heat, lines, paths, exits, eigen, dots,
                        race, tuple(best), min_loss, target, expected, summaries, table, race_words, map_words,
                        exit_words)
