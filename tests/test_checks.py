@@ -146,6 +146,8 @@ CASES = {
     "run:start": case(lambda v: lrcore.run(DATA, 0.01, steps=5, start=(v, 0.0)), "start[0]"),
     "run:batch_size": case(lambda v: lrcore.run(DATA, 0.01, steps=5, batch_size=v), "batch_size", INTEGER, 0),
     "run:seed": case(lambda v: lrcore.run(DATA, 0.01, steps=5, batch_size=4, seed=v), "seed", INTEGER, -1),
+    "tail_window:steps": case(lambda v: lrcore.descent.tail_window(v), "steps", INTEGER, -1),
+    "tail_window:share": case(lambda v: lrcore.descent.tail_window(10, v), "share", out_of_range=1.5),
     "Trajectory.steps_to:target": case(lambda v: TRAJECTORY.steps_to(v), "target"),
     "Trajectory.tail_mean:share": case(lambda v: TRAJECTORY.tail_mean(v), "share", out_of_range=1.5),
     "Trajectory.tail_mean:floor": case(lambda v: TRAJECTORY.tail_mean(0.5, floor=v), "floor"),
