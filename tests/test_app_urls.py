@@ -113,6 +113,16 @@ def test_a_link_restores_every_schedule_and_choice_by_name_or_by_label():
     assert "adjusted" not in texts(at)
 
 
+def test_a_link_made_when_plain_gradient_descent_was_called_gd_still_opens():
+    """The optimizer is "sgd" in the engine and the app; older links say "gd"."""
+    at = open_page("pages/3_Loss_contour.py", query={"contour_opt1": "gd", "contour_opt2": "momentum"})
+    assert not at.exception
+    assert (widget_values(at)["contour_opt1"], widget_values(at)["contour_opt2"]) == ("sgd", "momentum")
+    assert "ignored" not in texts(at)
+    for key in ("sched_opt", "finder_opt"):
+        assert state.ALL[key].from_url("gd") == ("sgd", None)
+
+
 def test_the_address_bar_after_a_link_opens_the_same_view():
     """The link is read once and the widgets write it back in their own
     words: that address opens the same view again, with no notice."""
