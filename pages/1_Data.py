@@ -4,7 +4,7 @@ import functools
 
 import streamlit as st
 
-from ui import charts, compute, controls, downloads, state
+from ui import charts, compute, controls, downloads, play, state
 from ui.views.common import num
 
 st.set_page_config(page_title="Data · Learning-Rate Explorer", page_icon="📈", layout="wide")
@@ -87,6 +87,7 @@ chart = charts.fit_chart(
     directions=view.directions,
 )
 st.altair_chart(chart, width="content")
+play.button(charts.STEP_PARAM, last=view.last_step, frames=len(view.frames), key="fit_play")
 controls.verdict(view.verdict)
 st.caption(
     "Below the line: the error (w − w*, b − b*) split along the two eigen-directions of the loss bowl. "

@@ -2,7 +2,7 @@
 
 import streamlit as st
 
-from ui import budget, charts, compute, controls, state
+from ui import budget, charts, compute, controls, play, state
 from ui.views.common import num
 
 st.set_page_config(page_title="Loss slice · Learning-Rate Explorer", page_icon="📉", layout="wide")
@@ -67,6 +67,7 @@ st.altair_chart(
                        diverged_at=view.diverged_at, loss_title=loss_title),
     width="stretch",
 )
+play.button(charts.STEP_PARAM, last=steps, frames=steps + 1, key="slice_play")
 controls.verdict(view.verdict)
 if view.loss_note:
     st.info(view.loss_note, icon=":material/info:")

@@ -4,7 +4,7 @@ import functools
 
 import streamlit as st
 
-from ui import budget, charts, compute, controls, state
+from ui import budget, charts, compute, controls, play, state
 from ui.views import contour
 from ui.views.common import num
 
@@ -76,6 +76,7 @@ st.altair_chart(
     on_select=functools.partial(controls.start_from_pick, "contour_chart", charts.START_PICK, "contour_w0",
                                 "contour_b0"),
 )
+play.button(charts.STEP_PARAM, last=view.steps, frames=view.frame_count, key="contour_play")
 if view.exit_words:
     st.caption(" ".join(view.exit_words))
 st.caption(view.map_words)

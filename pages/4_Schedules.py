@@ -2,7 +2,7 @@
 
 import streamlit as st
 
-from ui import budget, charts, compute, controls, state
+from ui import budget, charts, compute, controls, play, state
 from ui.views import schedules
 
 st.set_page_config(page_title="Schedules · Learning-Rate Explorer", page_icon="⏳", layout="wide")
@@ -52,6 +52,7 @@ if notice:
 key = tuple((name, tuple(sorted(values[name].items()))) for name in chosen)
 view = compute.schedule_view(data, fingerprint, key, lr, steps, opt, state.OptimizerSettings(), loss, batch)
 st.altair_chart(charts.schedules_chart(view, log_rates=log_rates), width="stretch")
+play.button(charts.STEP_PARAM, last=view.steps, frames=view.frame_count, key="sched_play")
 controls.verdict(view.verdict)
 st.caption(view.when)
 

@@ -52,6 +52,29 @@ def test_no_user_text_is_rendered_as_html():
         assert "unsafe_allow_html" not in text and "st.html(" not in text and "components.v1" not in text, path
 
 
+def test_the_one_component_is_play_and_its_code_is_the_modules_own():
+    """ui/play.py registers the only component, from string constants of its
+    own; pages mount it with a slider's name and two whole numbers."""
+    for path in APP_FILES:
+        if "st.components" in path.read_text() or "import components" in path.read_text():
+            assert path.name == "play.py", path
+    tree = ast.parse((ROOT / "ui" / "play.py").read_text())
+    constants = {target.id for node in tree.body if isinstance(node, ast.Assign)
+                 for target in node.targets if isinstance(target, ast.Name)}
+    (register,) = [node for node in ast.walk(tree) if isinstance(node, ast.Call)
+                   and ast.unparse(node.func) == "st.components.v2.component"]
+    code = {k.arg: k.value for k in register.keywords}
+    assert set(code) == {"html", "css", "js"}
+    assert all(isinstance(value, ast.Name) and value.id in constants for value in code.values())
+    from ui import play
+
+    assert play.timing(5000, 1001) == (5, play.FASTEST_TICK_MS)
+    for page in sorted((ROOT / "pages").glob("*.py")):
+        for name, node in calls(page):
+            if name == "button" and ast.unparse(node.func) == "play.button":
+                assert ast.unparse(node.args[0]) == "charts.STEP_PARAM", page.name
+
+
 def test_xsrf_protection_stays_on_and_uploads_are_bounded():
     config = tomllib.loads((ROOT / ".streamlit" / "config.toml").read_text())
     assert config.get("server", {}).get("enableXsrfProtection", True) is True

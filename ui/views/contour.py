@@ -137,6 +137,11 @@ class ContourView:
     map_words: str
     exit_words: tuple
 
+    @property
+    def frame_count(self) -> int:
+        """How many frames the replay holds (``common.frame_steps``)."""
+        return int(frame_steps(self.steps, MAX_FRAMES).size)
+
 
 def run_all(data: lrcore.Dataset, runs: tuple, settings, *, start: tuple, steps: int, batch: int,
             loss) -> lrcore.Trajectory:

@@ -60,6 +60,11 @@ class FitView:
     verdict: Verdict
     bowl: str
 
+    @property
+    def last_step(self) -> int:
+        """The replay's last frame: the last finite step (0 with no frames)."""
+        return int(self.frames["step"].iloc[-1]) if len(self.frames) else 0
+
 
 def direction_names(c) -> tuple[str, str]:
     """The two eigen-directions as the charts name them (a round bowl, with

@@ -64,6 +64,11 @@ class ScheduleView:
     when: str
     flow: str
 
+    @property
+    def frame_count(self) -> int:
+        """How many frames the small map's replay holds (``common.frame_steps``)."""
+        return int(frame_steps(self.steps, MAX_FRAMES).size)
+
 
 def build(data: lrcore.Dataset, *, chosen: tuple, lr: float, steps: int, optimizer, opt: str,
           loss: str, batch: int, tol: float = 1e-3) -> ScheduleView:
