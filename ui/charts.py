@@ -29,6 +29,10 @@ FLAT = "#6a51a3"
 STEEP = "#e6550d"
 
 STEP_PARAM = "step"
+#: Widths, in pixels, that keep the Data and Schedules pages inside a 1280-px
+#: laptop window with the sidebar open (about 820 px of content).
+FIT_WIDTH, FIT_LOSS_WIDTH, FIT_DIRECTIONS_WIDTH = 360, 290, 740
+SCHEDULE_PANEL_WIDTH = 320
 #: Axis labels as ``ui.views.common.num`` writes numbers: 0.01, 250, 1e10,
 #: 2.5e-5 (d3's "~g" alone writes 10000000000).
 COMPACT_LABELS = (
@@ -176,7 +180,7 @@ def fit_chart(
         .mark_circle(size=28 if len(points) <= 500 else 8, color=POINTS, opacity=0.65)
         .encode(x=alt.X("x:Q", scale=x_scale), y=alt.Y("y:Q", scale=y_scale))
     )
-    scatter = alt.layer(residuals, dots, fixed, guess_line).properties(title=title, width=430, height=360)
+    scatter = alt.layer(residuals, dots, fixed, guess_line).properties(title=title, width=FIT_WIDTH, height=360)
 
     curve = _finite(curve, "loss")
     curve = curve[curve["loss"] > 0]
@@ -205,12 +209,12 @@ def fit_chart(
             .encode(x="step:Q", y=alt.Y("loss:Q", scale=alt.Scale(type="log")), text="label:N")
         )
     loss_title = "Loss against the step" + (f" (diverged at step {diverged_at})" if diverged_at >= 0 else "")
-    losses = alt.layer(*layers).properties(title=loss_title, width=360, height=360)
+    losses = alt.layer(*layers).properties(title=loss_title, width=FIT_LOSS_WIDTH, height=360)
     independent = alt.Resolve(scale=alt.ScaleResolveMap(color="independent"))
     top = alt.HConcatChart(hconcat=[scatter, losses], resolve=independent)
     if directions is None:
         return _scrubbed(top, step)
-    below = direction_panel(directions, step=step, width=840, height=230)
+    below = direction_panel(directions, step=step, width=FIT_DIRECTIONS_WIDTH, height=230)
     return _scrubbed(alt.VConcatChart(vconcat=[top, below], resolve=independent), step)
 
 
@@ -606,6 +610,8 @@ def schedules_chart(view, *, log_rates: bool) -> alt.VConcatChart:
         view: a ``ui.views.schedules.ScheduleView``.
         log_rates: draw the rates on a log axis.
     """
+    from .views.schedules import MAP_SIZE  # the size its equal scales were computed for
+
     names, steps, window = view.names, view.steps, view.window
     colors = alt.Scale(domain=names, range=list(RUNS[: len(names)]))
     color = alt.Color("run:N", scale=colors, legend=alt.Legend(title=None, orient="top", labelLimit=260))
@@ -622,7 +628,7 @@ def schedules_chart(view, *, log_rates: bool) -> alt.VConcatChart:
             color=color, tooltip=["run:N", "step:Q", alt.Tooltip("lr:Q", format=".4g")],
         ),
         rule,
-    ).properties(title="Learning rate", width=420, height=230)
+    ).properties(title="Learning rate", width=SCHEDULE_PANEL_WIDTH, height=230)
     losses = _finite(view.losses, "loss")
     losses = losses[losses["loss"] > 0]
     floor = view.floor
@@ -636,7 +642,7 @@ def schedules_chart(view, *, log_rates: bool) -> alt.VConcatChart:
         alt.Chart(pd.DataFrame({"loss": [floor] if floor > 0 else []})).mark_rule(color=BEST, strokeDash=[6, 4])
         .encode(y="loss:Q"),
         rule,
-    ).properties(title="Loss (green: the best fit's)", width=420, height=230)
+    ).properties(title="Loss (green: the best fit's)", width=SCHEDULE_PANEL_WIDTH, height=230)
     x_scale = alt.Scale(domain=[window[0], window[1]], nice=False, zero=False)
     y_scale = alt.Scale(domain=[window[2], window[3]], nice=False, zero=False)
     x = alt.X("w:Q", scale=x_scale, title="w")
@@ -651,7 +657,7 @@ def schedules_chart(view, *, log_rates: bool) -> alt.VConcatChart:
         .encode(x=x, y=y, order="step:Q", color=color),
         alt.Chart(paths).transform_filter(CURRENT_FRAME)
         .mark_point(size=110, filled=True, stroke="white", clip=True).encode(x=x, y=y, color=alt.Color("run:N", scale=colors, legend=None)),
-    ).properties(title="Paths over (w, b), same scale on both axes", width=420, height=300)
+    ).properties(title="Paths over (w, b), same scale on both axes", width=MAP_SIZE[0], height=MAP_SIZE[1])
     return _scrubbed(alt.vconcat(alt.hconcat(rate_chart, loss_chart), contour), step)
 
 

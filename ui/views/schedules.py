@@ -30,6 +30,8 @@ from .contour import equal_window, frame_window
 WINS = 10.0
 #: Most frames of a path on the small map.
 MAX_FRAMES = 300
+#: The small map's (width, height) in pixels, which its equal scales on w and b are computed for.
+MAP_SIZE = (420, 300)
 
 
 @dataclass(frozen=True)
@@ -96,7 +98,7 @@ def build(data: lrcore.Dataset, *, chosen: tuple, lr: float, steps: int, optimiz
     shown = frame_steps(steps, MAX_FRAMES)
     paths = pd.concat(pd.DataFrame({"run": n, "step": shown, "until": frame_until(shown), "w": traj.w[k, shown],
                                     "b": traj.b[k, shown]}) for k, n in enumerate(names))
-    window = equal_window(frame_window(best, (0.0, 0.0), traj.w, traj.b, traj.diverged_at, traj.loss), 420, 300)
+    window = equal_window(frame_window(best, (0.0, 0.0), traj.w, traj.b, traj.diverged_at, traj.loss), *MAP_SIZE)
     ws, bs = np.linspace(window[0], window[1], 100), np.linspace(window[2], window[3], 100)
     grid_w, grid_b = np.meshgrid(ws, bs)
     lines = contour_lines(ws, bs, np.asarray(loss_fn.value(data, grid_w, grid_b), dtype=float), floor, count=10)
