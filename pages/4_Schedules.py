@@ -50,7 +50,8 @@ steps, notice = budget.affordable_steps(loss, data.n, len(chosen), steps)
 if notice:
     st.warning(notice, icon=":material/speed:")
 key = tuple((name, tuple(sorted(values[name].items()))) for name in chosen)
-view = compute.schedule_view(data, fingerprint, key, lr, steps, opt, state.OptimizerSettings(), loss, batch)
+settings = state.OptimizerSettings()  # this page does not ask for momentum or betas: the defaults
+view = compute.schedule_view(data, fingerprint, key, lr, steps, opt, settings, loss, batch)
 st.altair_chart(charts.schedules_chart(view, log_rates=log_rates), width="stretch")
 play.button(charts.STEP_PARAM, last=view.steps, frames=view.frame_count, key="sched_play")
 controls.verdict(view.verdict)
@@ -68,7 +69,7 @@ pick = st.selectbox("Schedule", chosen, format_func=state.SCHEDULE_NAMES.get, ke
 recipe = tuple(current.settings.recipe().items()) if current.source == controls.MADE and not current.settings.std \
     else None
 code = compute.schedule_code(data, fingerprint, pick, tuple(sorted(values[pick].items())), lr, steps, opt,
-                             state.OptimizerSettings(), loss, batch, recipe)
+                             settings, loss, batch, recipe)
 st.caption("Our step is one update, as in Keras' schedules. In PyTorch, call `scheduler.step()` after every "
            "`optimizer.step()` (not once per epoch) to get the same rates.")
 if isinstance(code, str):
