@@ -143,6 +143,17 @@ class ContourView:
         return int(frame_steps(self.steps, MAX_FRAMES).size)
 
 
+def guess_box(start: tuple, best: tuple) -> tuple[float, float]:
+    """The half widths of the box random guesses fall in, around ``start``:
+    one and a half times the distance to the best fit along each parameter
+    (so the box holds it), at least 0.5.
+
+    >>> guess_box((-2.0, 8.0), (2.0, 1.0))
+    (6.0, 10.5)
+    """
+    return (max(1.5 * abs(start[0] - best[0]), 0.5), max(1.5 * abs(start[1] - best[1]), 0.5))
+
+
 def run_all(data: lrcore.Dataset, runs: tuple, settings, *, start: tuple, steps: int, batch: int,
             loss) -> lrcore.Trajectory:
     """Every run from the same ``start`` on the same batches, in the order of

@@ -34,12 +34,19 @@ class HomeView:
     """Fields: ``curves`` (run, step, gap: the loss above the best fit's,
     finite); ``steep`` (run, step, error: along the steep direction, the first
     ``STEEP_STEPS`` steps, finite); ``names`` (the runs, in colour order);
-    ``words`` (what the numbers say)."""
+    ``words`` (what the numbers say); ``rates`` (the runs' rates);
+    ``ends`` (each run's gap after ``STEPS`` steps, inf if it diverged);
+    ``diverged`` (each run's ``diverged_at``, -1 if it did not);
+    ``start_gap`` (the gap at the start, the same for every run)."""
 
     curves: pd.DataFrame
     steep: pd.DataFrame
     names: list
     words: str
+    rates: tuple = ()
+    ends: tuple = ()
+    diverged: tuple = ()
+    start_gap: float = float("nan")
 
 
 def run_name(multiple: float, regime: str, diverged_at: int, crawls: bool) -> str:
@@ -70,4 +77,7 @@ def build(data: lrcore.Dataset) -> HomeView:
         _, error = c.components(traj.w[k, shown], traj.b[k, shown])
         steep.append(pd.DataFrame({"run": name, "step": shown, "error": np.asarray(error, dtype=float)}))
     words = descent_rule(c) + " A diverging run stops where its loss blew up."
-    return HomeView(pd.concat(curves, ignore_index=True), pd.concat(steep, ignore_index=True), names, words)
+    ends = tuple(float(traj.loss[k, -1] - c.min_loss) if traj.diverged_at[k] < 0 else float("inf")
+                 for k in range(len(rates)))
+    return HomeView(pd.concat(curves, ignore_index=True), pd.concat(steep, ignore_index=True), names, words,
+                    tuple(rates), ends, tuple(int(d) for d in traj.diverged_at), float(traj.loss[0, 0] - c.min_loss))
