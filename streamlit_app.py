@@ -1,42 +1,40 @@
-"""Learning-Rate Explorer: the home page."""
+"""Learning-Rate Explorer: the home page, the lesson in six chapters."""
 
 import streamlit as st
 
-from ui import charts, compute, controls
+from ui import chapters, controls, state
+from ui.views import lesson
 
 st.set_page_config(page_title="Learning-Rate Explorer", page_icon="📉", layout="wide")
 
-current = controls.sidebar({})
+LESSON = state.LESSON
+current = controls.sidebar(LESSON, progress=False)
 
 st.title("Learning-Rate Explorer")
 st.markdown(
-    """
-Fit a straight line `y = w*x + b` to a cloud of points. A guess for `w` and `b` is a line:
-the **red line**. The best line, the one we are looking for, is the **green line**.
-
-How wrong is a guess? The **loss** says: the mean of the squared vertical distances from the
-points to the line (the mean squared error). Guessing `w` and `b` at random takes forever, so
-follow the **gradient** instead: it points uphill on the loss, and a step against it lowers the loss.
-
-The **learning rate** scales each step. Too small, and the red line crawls toward the green one.
-Too big, and it **overshoots**: it jumps past the minimum, bounces around it, and past a
-threshold flies off and diverges. **Decaying** the learning rate as you go lets the steps settle
-into the minimum where a constant rate cannot: with mini-batches, or with a loss like the MAE whose
-slope does not shrink smoothly to 0 at the minimum. (On the mean squared error with every point in each step, a
-constant rate below the threshold already converges.)
-"""
+    "Fit a straight line `y = w*x + b` to the points in the sidebar by making the **loss**, the mean squared "
+    "error, as small as it goes. Each chapter asks you to **predict** what gradient descent will do on these "
+    "points, then shows you, with the numbers that decide it. Change the points in the sidebar and the "
+    "answers change with them."
 )
 controls.show_notices()
 
-st.subheader("See it")
-controls.page_cards()
-st.caption("The dataset settings in the sidebar travel with you to every page and into the link.")
+embedded = controls.embedded()  # in a course page: the linked chapter alone
+number = int(controls.linked(LESSON["chapter"]) if embedded else controls.choice(LESSON["chapter"]))
+chapters.show(number, current)
+if embedded:
+    st.stop()
 
-view = compute.home_view(current.data, current.data.fingerprint)
-st.subheader("Four learning rates on the same points")
-st.altair_chart(charts.lesson_chart(view.curves, view.names, "loss above the best fit's (log scale)"),
-                width="stretch")
-st.caption("The same runs along the bowl's steep direction: the error's sign, step by step, on a symmetric log "
-           "scale. A zig-zag across 0 is a step jumping past the minimum along that direction.")
-st.altair_chart(charts.steep_chart(view.steep, view.names), width="stretch")
-st.caption(view.words)
+st.divider()
+back, ahead = st.columns(2)
+if number > 1:
+    before = lesson.CHAPTERS[number - 2]
+    back.button(f"← {before.number}. {before.title}", key="lesson_back", on_click=controls.set_value,
+                args=("chapter", str(before.number)), width="stretch")
+if number < len(lesson.CHAPTERS):
+    after = lesson.CHAPTERS[number]
+    ahead.button(f"{after.number}. {after.title} →", key="lesson_next", on_click=controls.set_value,
+                 args=("chapter", str(after.number)), width="stretch", type="primary")
+else:
+    ahead.caption("That was the last chapter. Every page of the app is in the sidebar.")
+controls.lesson_progress(current.data.fingerprint)

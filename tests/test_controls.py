@@ -405,7 +405,7 @@ def test_log_grid_is_the_nice_rates_between_its_ends_in_order():
 def test_settings_are_keyed_by_their_url_key_and_no_two_share_one():
     a, b = state.Setting("a", "A", 1.0), state.Setting("b", "B", 2.0)
     assert state._settings(a, b) == {"a": a, "b": b} and list(state._settings(b, a)) == ["b", "a"]
-    groups = (state.DATA, state.FIT, state.SLICE, state.CONTOUR, state.SCHED, state.FINDER)
+    groups = (state.DATA, state.FIT, state.SLICE, state.CONTOUR, state.SCHED, state.FINDER, state.LESSON)
     assert sum(len(group) for group in groups) == len(state.ALL)  # one URL key, one widget
     assert all(key == spec.key for group in groups for key, spec in group.items())
 

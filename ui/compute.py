@@ -22,7 +22,7 @@ from . import catalog, state
 from .budget import CURVE_BUDGET, affordable_slopes
 from .server import limited
 from .state import DataSettings
-from .views import common, contour, finder, fit, home, loss_slice, schedules
+from .views import common, contour, finder, fit, home, lesson, loss_slice, schedules
 
 #: Most points drawn in a scatter; more are sampled down.
 MAX_SCATTER = 5000
@@ -61,6 +61,13 @@ def standardized(_data: lrcore.Dataset, fingerprint: str) -> lrcore.Dataset:
 def home_view(_data: lrcore.Dataset, fingerprint: str) -> home.HomeView:
     """The home page's four rates (``ui.views.home.build``)."""
     return home.build(_data)
+
+
+@st.cache_data(max_entries=16, show_spinner=False)
+@limited
+def lesson_guessing(_data: lrcore.Dataset, fingerprint: str) -> lesson.GuessingView:
+    """The lesson's first chapter: descent against random guessing (``ui.views.lesson.guessing``)."""
+    return lesson.guessing(_data)
 
 
 @st.cache_data(max_entries=64, show_spinner=False)
@@ -170,7 +177,7 @@ def contour_view(data: lrcore.Dataset, *, runs: tuple, settings: state.Optimizer
         window = contour.equal_window(window)
     grid = loss_grid(data, fingerprint, window, loss, delta)
     lines = common.contour_lines(*grid, min_loss)
-    half = (max(1.5 * abs(start[0] - best[0]), 0.5), max(1.5 * abs(start[1] - best[1]), 0.5))
+    half = contour.guess_box(start, best)
     search = random_guesses(data, fingerprint, guesses, start, half, loss, delta) if guesses else None
     frames = len(runs) * common.frame_steps(steps, contour.MAX_FRAMES).size
     arrows = loss == "mse" or frames * data.n <= CURVE_BUDGET

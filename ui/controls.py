@@ -189,6 +189,38 @@ def table(frame, **kwargs) -> None:
     st.dataframe(frame, hide_index=True, width="stretch", column_config=columns, **kwargs)
 
 
+# --- the lesson's answers, counted in every page's sidebar ------------------------------
+
+ANSWERS = "lesson_answers"  # {chapter: {"right": True, False or None, "data": fingerprint}}, this session only
+CHAPTER_COUNT = 6
+
+
+def record_answer(number: int, right: bool | None, fingerprint: str) -> None:
+    """Keep how chapter ``number``'s answer was judged, and on which points."""
+    st.session_state.setdefault(ANSWERS, {})[number] = {"right": right, "data": fingerprint}
+
+
+def progress_line(answers: dict, fingerprint: str) -> str:
+    """The sidebar's count of the lesson's answers, judged on the points in use.
+
+    >>> progress_line({1: {"right": True, "data": "a"}, 3: {"right": False, "data": "b"}}, "a")
+    '**Lesson:** 2 of 6 answered, 1 right; 1 to check again on these points (open its chapter).'
+    """
+    answered = len(answers)
+    right = sum(1 for said in answers.values() if said["right"] and said["data"] == fingerprint)
+    stale = sum(1 for said in answers.values() if said["data"] != fingerprint)
+    again = f"; {stale} to check again on these points (open its chapter)" if stale else ""
+    return f"**Lesson:** {answered} of {CHAPTER_COUNT} answered, {right} right{again}."
+
+
+def lesson_progress(fingerprint: str) -> None:
+    """The count of the lesson's answers in the sidebar (nothing before the first)."""
+    answers = st.session_state.get(ANSWERS) or {}
+    if answers and not embedded():
+        st.sidebar.caption(progress_line(answers, fingerprint),
+                           help="Your answers stay in this browser session; they are not in any link.")
+
+
 # --- widgets ------------------------------------------------------------------------------
 
 
@@ -323,6 +355,8 @@ def data_sidebar() -> tuple[state.DataSettings, str]:
     """The shared dataset controls. Returns the made data's settings and the
     source to use (made points, or the CSV uploaded in this session)."""
     import_url()
+    if embedded():
+        return _linked_data(), MADE
     navigation()
     uploaded = st.session_state.get(UPLOAD)
     with st.sidebar:
@@ -355,13 +389,39 @@ def data_sidebar() -> tuple[state.DataSettings, str]:
     return settings, source
 
 
-def sidebar(page_settings: dict[str, Setting]) -> CurrentData:
+def _linked_data() -> state.DataSettings:
+    """The data settings the link carried (checked by ``import_url``), for a
+    page drawn without its sidebar."""
+    values = {key: linked(spec) for key, spec in DATA.items()}
+    x_min, x_max, _ = state.x_range_fixed(values["x_min"], values["x_max"])
+    return state.DataSettings(values["n"], values["w"], values["b"], values["noise"], x_min, x_max,
+                              values["outliers"], values["seed"], bool(values["std"]))
+
+
+def linked(spec: Setting):
+    """A setting's value without its widget: the link's, checked by
+    ``import_url``, or the default."""
+    value = st.session_state.get(spec.key, _widget_value(spec, spec.default))
+    return int(round(value)) if spec.kind == "int" else value
+
+
+def sidebar(page_settings: dict[str, Setting], *, progress: bool = True) -> CurrentData:
     """Every page's sidebar: the data group, then "Share this view" (the data
-    and ``page_settings`` in a link) and "Reset to defaults". Returns the
-    dataset in use."""
+    and ``page_settings`` in a link), "Reset to defaults" and, with
+    ``progress``, the count of the lesson's answers. Returns the dataset in
+    use. Embedded in another site (``?embed=true``) a page has no sidebar:
+    its settings come from the link alone."""
     current = current_data()
-    share_and_reset(page_settings, current.source)
+    if not embedded():
+        share_and_reset(page_settings, current.source)
+    if progress:
+        lesson_progress(current.data.fingerprint)
     return current
+
+
+def embedded() -> bool:
+    """Whether the page is shown inside another site (``?embed=true``)."""
+    return bool(st.context.is_embedded)
 
 
 def share_and_reset(page_settings: dict[str, Setting], source: str = MADE) -> None:
@@ -385,20 +445,46 @@ def share_and_reset(page_settings: dict[str, Setting], source: str = MADE) -> No
 
 def share_link(settings: dict[str, Setting]) -> str:
     """This page's address with every setting that differs from its default."""
-    params = {}
-    for key, spec in settings.items():
-        value = st.session_state.get(key, _widget_value(spec, spec.default))
-        if value == _widget_value(spec, spec.default):
-            continue
-        if spec.kind == "int":
-            value = int(round(value))
-        elif spec.kind == "bool":
-            value = str(bool(value)).lower()
-        elif spec.kind == "multi":
-            value = list(value)
-        params[key] = value
+    params = {key: _url_value(settings[key], value) for key, value in changed(settings).items()}
     base = st.context.url or ""
     return base + ("?" + urlencode(params, doseq=True) if params else "")
+
+
+def changed(settings: dict[str, Setting]) -> dict:
+    """{key: value in this session} for each setting that differs from its default."""
+    values = {}
+    for key, spec in settings.items():
+        value = st.session_state.get(key, _widget_value(spec, spec.default))
+        if value != _widget_value(spec, spec.default):
+            values[key] = value
+    return values
+
+
+def _url_value(spec: Setting, value):
+    """A widget's value as the share link carries it."""
+    if spec.kind == "int":
+        return int(round(value))
+    if spec.kind == "bool":
+        return str(bool(value)).lower()
+    if spec.kind == "multi":
+        return list(value)
+    return value
+
+
+def page_link_at(path: str, label: str, values: dict, icon: str | None = None) -> None:
+    """A link to another page that opens it at ``values`` ({key: value}, every
+    setting it should show) with this session's data settings: a share link
+    too, so it works in a new tab and for someone else (an uploaded CSV
+    stays behind, as with every link)."""
+    params = {key: _link_param(DATA[key], value) for key, value in changed(DATA).items()}
+    params.update({key: _link_param(state.ALL[key], value) for key, value in values.items()})
+    params[APPLY] = "1"
+    st.page_link(path, label=label, icon=icon, query_params=params)
+
+
+def _link_param(spec: Setting, value) -> str | list[str]:
+    """A value as a link writes it: whole numbers without a decimal point."""
+    return str(int(round(value))) if spec.kind == "int" else _link_value(spec, value)
 
 
 _MARKDOWN_SPECIALS = re.compile(r"([\\`*_\[\]<>~$|#])")
@@ -468,6 +554,8 @@ def _in_use(current: CurrentData) -> CurrentData:
     """Say in the sidebar which data this page works on, the same on every
     page of the session."""
     name = current.name if current.source == UPLOADED else None
+    if embedded():
+        return current
     st.sidebar.caption(
         in_use_line(current.data, name, current.settings.std),
         help="Every page of this session works on these points until you change them.",

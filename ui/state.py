@@ -182,8 +182,16 @@ FINDER = _settings(
     Setting("finder_batch", "Range test: batch size", 0, "int", 0, 1000, help="0: every point each step."),
 )
 
+# --- the lesson (home page) ---------------------------------------------------------------
+
+LESSON = _settings(
+    Setting("chapter", "Chapter", "1", "choice", options=("1", "2", "3", "4", "5", "6"),
+            labels=("1 Guessing", "2 Gradient", "3 No rate", "4 Too large", "5 Decay", "6 Choosing"),
+            help="One chapter at a time; a link opens the chapter it names (chapter=3 works too)."),
+)
+
 #: Every setting bound to the URL, by key.
-ALL = {**DATA, **FIT, **SLICE, **CONTOUR, **SCHED, **FINDER}
+ALL = {**DATA, **FIT, **SLICE, **CONTOUR, **SCHED, **FINDER, **LESSON}
 
 
 @dataclass(frozen=True)
