@@ -2,6 +2,7 @@
 
     python -m benchmarks            # every table (about a minute)
     python -m benchmarks --quick    # fewer repeats, smaller naive baseline
+    python -m benchmarks --lesson   # only the lesson's table: what an answer costs
 
 Each row is a median over repeats; "vs baseline" is the baseline's time over
 the row's time (how many times faster), the baseline named in the row.
@@ -72,9 +73,13 @@ def print_table(title: str, rows: list[tuple[str, float, str, str]]) -> None:
 def main(argv=None) -> None:
     parser = argparse.ArgumentParser(prog="python -m benchmarks", description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="fewer repeats and a smaller naive baseline")
+    parser.add_argument("--lesson", action="store_true", help="only the lesson's table: what an answer costs")
     args = parser.parse_args(argv)
     repeats = 3 if args.quick else 7
     print(f"numpy {np.__version__}, Python {platform.python_version()}, {platform.machine()}")
+    if args.lesson:
+        print_table(LESSON_TITLE, lesson_rows(repeats))
+        return
 
     # 1. The stability sweep: K rates x T steps on a million points.
     big = lrcore.make_data(n=1_000_000, seed=1)
@@ -189,6 +194,9 @@ def main(argv=None) -> None:
     print_table("Page reruns under AppTest; baseline: the page's first run in a new session (caches shared with earlier rows)",
                 page_rows(repeats))
 
+    # 7. The lesson: what an answer costs.
+    print_table(LESSON_TITLE, lesson_rows(repeats))
+
 
 def page_rows(repeats: int) -> list:
     """Median rerun time of each page at its defaults and at n = 1,000,000."""
@@ -236,6 +244,55 @@ def page_rows(repeats: int) -> list:
             rows.append((f"{page}, {label}: rerun", seconds, f"{first / seconds:.1f}x", status))
             rows.append((f"{page}, {label}: first run", first, "1x (baseline)", ""))
     return rows
+
+
+#: A rerun after an answer should take at most this long.
+ANSWER_BUDGET_S = 0.3
+LESSON_TITLE = ("The lesson under AppTest: each chapter's first paint (its question), the rerun that answers it (its "
+                f"view computed on fresh points, so no cache helps) and a rerun after it; budget {ANSWER_BUDGET_S} s; "
+                "baseline: the first paint")
+
+
+def lesson_rows(repeats: int) -> list:
+    """Per chapter, at the default size and at n = 1,000,000: the first paint,
+    the answering rerun with cold caches, and a later rerun."""
+    import logging
+    import pathlib
+
+    from streamlit.testing.v1 import AppTest
+
+    logging.getLogger("streamlit").setLevel(logging.ERROR)
+    root = pathlib.Path(__file__).resolve().parents[1]
+    rows = []
+    for label, size in (("n = 50", 50.0), ("n = 1,000,000", 1_000_000.0)):
+        for number in range(1, 7):
+            at = AppTest.from_file(str(root / "streamlit_app.py"), default_timeout=120)
+            at.query_params["chapter"] = str(number)
+            at.session_state["n"] = size
+            at.session_state["seed"] = float(7000 + number + int(size))  # points no earlier row has cached
+            started = time.perf_counter()
+            at.run()
+            first = time.perf_counter() - started
+            question = at.radio(key=f"lesson_q{number}")
+            started = time.perf_counter()
+            question.set_value(question.proto.options[0] and _first_key(number)).run()
+            answered = time.perf_counter() - started
+            again = median_seconds(at.run, repeats)
+            status = "no exception" if not at.exception else "EXCEPTION"
+            within = lambda seconds: "within budget" if seconds <= ANSWER_BUDGET_S else "OVER BUDGET"  # noqa: E731
+            rows.append((f"chapter {number}, {label}: first paint", first, "1x (baseline)", status))
+            rows.append((f"chapter {number}, {label}: the answer", answered, f"{first / answered:.1f}x",
+                         within(answered)))
+            rows.append((f"chapter {number}, {label}: a rerun after it", again, f"{first / again:.1f}x", within(again)))
+    return rows
+
+
+def _first_key(number: int) -> str:
+    """The key of chapter ``number``'s first choice."""
+    from ui.views import home, lesson
+
+    return {1: lesson.RACE[0][0], 2: lesson.SLOPE[0][0], 3: lesson.LANDING[0][0], 4: str(home.MULTIPLES[0]),
+            5: lesson.SETTLE[0][0], 6: lesson.CHOOSE[0][0]}[number]
 
 
 if __name__ == "__main__":
