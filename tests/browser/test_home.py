@@ -22,17 +22,18 @@ def test_server_answers_its_health_check(app_server):
         assert response.read().decode().strip() == "ok"
 
 
-def test_home_page_shows_its_title_and_draws_its_chart(page, app_server):
+def test_home_page_shows_its_title_and_the_lessons_first_question(page, app_server):
     from playwright.sync_api import expect
 
     open_page(page, app_server)
     assert_no_exception(page)
     expect(page.get_by_role("heading", level=1, name="Learning-Rate Explorer")).to_be_visible()
     expect(page).to_have_title("Learning-Rate Explorer")
-    # The home page shows the loss curves of four learning rates.
-    expect(page.get_by_test_id("stVegaLiteChart")).not_to_have_count(0, timeout=TIMEOUT_MS)
-    assert_every_chart_drew(page)
-    screenshot(page, "home", docs=True)
+    # The lesson's first chapter asks before it shows: a question, no chart yet.
+    expect(page.get_by_role("heading", level=2, name="1. Guessing at random takes forever")).to_be_visible()
+    expect(page.get_by_role("radio", name="fewer guesses than descent's steps")).not_to_be_checked()
+    expect(page.get_by_test_id("stVegaLiteChart")).to_have_count(0, timeout=TIMEOUT_MS)
+    screenshot(page, "home-question")
 
 
 def _in_app_page_links(page, base_url):
