@@ -304,3 +304,11 @@ def test_chapter_4s_four_runs_are_named_by_what_they_do(query):
         drawn = curves[curves["run"] == name]
         assert drawn["step"].tolist() == np.flatnonzero(gaps > 0).tolist()
         np.testing.assert_allclose(drawn["gap"], gaps[drawn["step"].to_numpy()], rtol=1e-9)
+
+
+def test_with_an_uploaded_csv_the_chapter_works_on_it_and_says_what_its_link_carries():
+    points = lrcore.Dataset([-1.0, 1.0], [0.0, 2.0])  # round bowl, λ = 2 both ways: lr = 1 lands exactly as far
+    session = {controls.UPLOAD: {"name": "mine.csv", "data": points}, controls.SOURCE: controls.UPLOADED}
+    at = answer(3, "as far", session=session)
+    assert verdict(at)[0] == "success"
+    assert any("carries the made points' settings only" in c.value for c in at.main.get("caption"))

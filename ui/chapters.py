@@ -44,12 +44,15 @@ def settle(number: int, question: lesson.Question, answer: lesson.Answer, picked
     controls.verdict(said)
 
 
-def explore(chapter: lesson.Chapter, values: dict) -> None:
+def explore(chapter: lesson.Chapter, values: dict, current) -> None:
     """The link to the chapter's page, at ``values`` over that page's defaults."""
     settings = PAGE_SETTINGS[chapter.page]
     # the chapter's values, and every other setting this session changed on that page back to its default
     chosen = {key: settings[key].default for key in controls.changed(settings)} | values
     controls.page_link_at(chapter.page, chapter.page_label, chosen, icon=PAGE_ICONS[chapter.page])
+    if current.source == controls.UPLOADED:
+        st.caption("Opened here, the page uses your uploaded CSV; opened in a new tab or sent to someone, the link "
+                   "carries the made points' settings only.")
 
 
 def show(number: int, current) -> None:
@@ -74,7 +77,7 @@ def _guessing(chapter, current) -> None:
     explore(chapter, {"contour_runs": 1, "contour_lr1": state.format_rate(view.lr, 6), "contour_opt1": "sgd",
                       "contour_w0": lesson.GUESS_START[0], "contour_b0": lesson.GUESS_START[1],
                       "contour_tol": lesson.GUESS_TOL, "contour_steps": steps,
-                      "contour_guesses": state.CONTOUR["contour_guesses"].clamp(view.guesses)})
+                      "contour_guesses": state.CONTOUR["contour_guesses"].clamp(view.guesses)}, current)
 
 
 def _slope(chapter, current) -> None:
@@ -94,7 +97,7 @@ def _slope(chapter, current) -> None:
                                        loss_title=f"MSE with b = {lesson.SLOPE_HELD:g}"), width="stretch")
     play.button(charts.STEP_PARAM, last=steps, frames=steps + 1, key="lesson_play_2")
     explore(chapter, {"slice_param": "w", "slice_hold": "a value", "slice_held": lesson.SLOPE_HELD,
-                      "slice_start": lesson.SLOPE_START, "slice_lr": state.format_rate(lr, 6), "slice_steps": steps})
+                      "slice_start": lesson.SLOPE_START, "slice_lr": state.format_rate(lr, 6), "slice_steps": steps}, current)
 
 
 def _replay(current, view, key: str) -> None:
@@ -120,7 +123,7 @@ def _overshoot(chapter, current) -> None:
     _replay(current, view, "lesson_play_3")
     st.caption(lesson.direction_steps(c, 1.0) + " Below the line: the error along each eigen-direction, step by "
                "step; a zig-zag across 0 is a step jumping past the minimum along it.")
-    explore(chapter, {"fit_lr": state.format_rate(1.0, 6), "fit_steps": lesson.OVERSHOOT_STEPS})
+    explore(chapter, {"fit_lr": state.format_rate(1.0, 6), "fit_steps": lesson.OVERSHOOT_STEPS}, current)
 
 
 def _too_large(chapter, current) -> None:
@@ -144,7 +147,7 @@ def _too_large(chapter, current) -> None:
                      format_func=question.label, key="lesson_replay_4")
     _replay(current, compute.fit_view(data, fingerprint, rates[shown], home.STEPS, 0.0, 0.0), "lesson_play_4")
     st.caption(lesson.direction_steps(c, rates[shown]))
-    explore(chapter, {"fit_lr": state.format_rate(rates[shown], 6), "fit_steps": home.STEPS})
+    explore(chapter, {"fit_lr": state.format_rate(rates[shown], 6), "fit_steps": home.STEPS}, current)
 
 
 def _decay(chapter, current) -> None:
@@ -164,7 +167,7 @@ def _decay(chapter, current) -> None:
     st.altair_chart(charts.schedules_chart(view, log_rates=True), width="stretch")
     play.button(charts.STEP_PARAM, last=view.steps, frames=view.frame_count, key="lesson_play_5")
     explore(chapter, {"sched_pick": [name for name, _ in lesson.DECAY_CHOSEN], "sched_lr": state.format_rate(lr, 6),
-                      "sched_steps": lesson.DECAY_STEPS, "sched_batch": lesson.DECAY_BATCH})
+                      "sched_steps": lesson.DECAY_STEPS, "sched_batch": lesson.DECAY_BATCH}, current)
 
 
 def _choose(chapter, current) -> None:
@@ -180,7 +183,7 @@ def _choose(chapter, current) -> None:
                                    default["finder_batch"])
     settle(6, question, lesson.choose_answer(c, test.suggestions["valley"]), picked, fingerprint)
     st.altair_chart(charts.range_test_chart(test.points, test.marks, test.rules), width="stretch")
-    explore(chapter, {})
+    explore(chapter, {}, current)
 
 
 SHOW = {1: _guessing, 2: _slope, 3: _overshoot, 4: _too_large, 5: _decay, 6: _choose}
