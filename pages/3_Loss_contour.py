@@ -72,7 +72,7 @@ view = compute.contour_view(data, runs=tuple(runs), settings=settings, start=(w0
                             steps=steps, batch=batch, loss=loss, delta=delta, tol=tol, guesses=guesses, equal=equal)
 st.altair_chart(
     charts.contour_chart(view, minimum=view.best),
-    width="content", key="contour_chart", selection_mode=charts.START_PICK,
+    width="stretch", key="contour_chart", selection_mode=charts.START_PICK,
     on_select=functools.partial(controls.start_from_pick, "contour_chart", charts.START_PICK, "contour_w0",
                                 "contour_b0"),
 )

@@ -277,6 +277,29 @@ def fit_spec(lr, steps, start=(0.0, 0.0), true_line=(2.0, 1.0), directions=True,
     return view, spec_of(chart)
 
 
+def vega_eval(expression: str, **signals) -> float:
+    """A Vega expression of numbers, + - * /, max, min and floor, at the given signals (width, height)."""
+    assert re.fullmatch(r"[\w\s.+\-*/(),]*", expression), expression
+    return eval(expression, {"__builtins__": {}, "max": max, "min": min, "floor": math.floor, **signals})
+
+
+def drawn_domain(scale: dict, **signals) -> tuple[float, float]:
+    """A scale's domain as Vega draws it: ``domainMin``/``domainMax`` (expressions) over ``domain``."""
+    low, high = scale["domain"]
+    if "domainMin" in scale:
+        low = vega_eval(scale["domainMin"]["expr"], **signals)
+    if "domainMax" in scale:
+        high = vega_eval(scale["domainMax"]["expr"], **signals)
+    return low, high
+
+
+def shows(drawn_window, window) -> bool:
+    """Whether a drawn (w_lo, w_hi, b_lo, b_hi) holds ``window``, to rounding."""
+    slack = 1e-12 * max(abs(v) for v in window)
+    return (drawn_window[0] <= window[0] + slack and window[1] - slack <= drawn_window[1]
+            and drawn_window[2] <= window[2] + slack and window[3] - slack <= drawn_window[3])
+
+
 def vega_index(expression: str, step: int) -> int:
     """Evaluate the residuals' frame index, a Vega expression ``c ? a : b`` in ``step``."""
     condition, then, otherwise = re.fullmatch(r"(.+) \? (.+) : (.+)", expression).groups()
@@ -625,6 +648,34 @@ def test_contour_chart_draws_every_run_inside_the_map_in_its_colour(contour_piec
         own, run = own_run(lr, opt), paths[paths["run"] == name]
         assert run["w"].to_numpy() == pytest.approx(own.w[0, run["step"]], rel=1e-12)
         assert run["b"].to_numpy() == pytest.approx(own.b[0, run["step"]], rel=1e-12)
+
+
+@pytest.mark.parametrize("width", [300, 560, 720, 760, 1400])
+def test_contour_map_keeps_its_scales_ratio_and_whole_window_at_any_width(contour_pieces, width):
+    """Stretched across a phone or a laptop, the map's height follows its width
+    within bounds, and one axis widens: the pixels per unit of w and of b keep
+    the ratio of the WIDTH x HEIGHT map (equal there), so arrows keep their headings."""
+    view, _, _ = contour_pieces
+    spec = spec_of(charts.contour_chart(view, minimum=lstsq_line(DATA)))
+    (tall,) = [param for param in spec["params"] if param["name"] == "height"]
+    height = vega_eval(tall["expr"], width=width)
+    assert height == pytest.approx(min(max(width * contour.HEIGHT / contour.WIDTH, charts.MAP_MIN_HEIGHT),
+                                       charts.MAP_MAX_HEIGHT))
+    window = view.window
+    for unit, _ in units(spec):
+        encoding = unit.get("encoding", {})
+        for channel in ("x", "y"):
+            if "domain" in encoding.get(channel, {}).get("scale", {}):
+                assert encoding[channel]["scale"]["domain"] == list(window[:2] if channel == "x" else window[2:])
+    x_scale = next(u["encoding"]["x"]["scale"] for u, _ in units(spec) if "scale" in u.get("encoding", {}).get("x", {}))
+    y_scale = next(u["encoding"]["y"]["scale"] for u, _ in units(spec) if "scale" in u.get("encoding", {}).get("y", {}))
+    (w_lo, w_hi), (b_lo, b_hi) = drawn_domain(x_scale, width=width, height=height), \
+        drawn_domain(y_scale, width=width, height=height)
+    at_size = ((window[1] - window[0]) / contour.WIDTH) / ((window[3] - window[2]) / contour.HEIGHT)
+    assert ((w_hi - w_lo) / width) / ((b_hi - b_lo) / height) == pytest.approx(at_size, rel=1e-9)
+    assert shows((w_lo, w_hi, b_lo, b_hi), window)
+    # one axis is the window's own
+    assert (w_lo, w_hi) == pytest.approx(window[:2], rel=1e-12) or (b_lo, b_hi) == pytest.approx(window[2:], rel=1e-12)
 
 
 def test_contour_chart_arrows_point_down_the_gradient_as_drawn(contour_pieces):

@@ -43,6 +43,14 @@ COMPACT_LABELS = (
 LOG_AXIS = alt.Axis(labelExpr=COMPACT_LABELS)
 
 
+def _legend(column: int, **options) -> alt.Legend:
+    """A legend above the plot, its entries in as many columns of ``column``
+    pixels as the plot's width holds: one under another on a phone, in a row
+    on a laptop. (Vega's legend in a single row would run past a phone's edge,
+    and no fitting shrinks a legend.)"""
+    return alt.Legend(title=None, orient="top", columns=alt.ExprRef(f"max(1, floor(width / {column}))"), **options)
+
+
 #: A frame (a row with ``step`` and ``until``) is the one the scrubber shows.
 CURRENT_FRAME = f"datum.step <= {STEP_PARAM} && {STEP_PARAM} < datum.until"
 
@@ -54,8 +62,8 @@ def _scrubber(last: int) -> alt.Parameter:
 
 
 def _scrubbed(chart, step: alt.Parameter):
-    """``chart`` (a layer or concat) with the scrubber's param at its top
-    level, beside any it already has. The same spec as ``add_params(step)``,
+    """``chart`` (a layer or concat) with the param ``step`` (the scrubber's,
+    or another) at its top level, beside any it already has. The same spec as ``add_params(step)``,
     which on a compound chart deep-copies every part of it: about 0.15 s
     per chart on the Data page."""
     existing = chart.params if isinstance(chart.params, list) else []
@@ -459,6 +467,33 @@ def loss_curves(runs: pd.DataFrame, floor: float, y_title: str) -> alt.Chart:
 
 
 START_PICK = "start_pick"
+#: The contour map's height in the browser: its width times the map's own
+#: aspect (``views.contour``'s HEIGHT/WIDTH), within these bounds in pixels.
+MAP_MIN_HEIGHT, MAP_MAX_HEIGHT = 200, 560
+
+
+def _map_scales(window: tuple, size: tuple, *, width: str = "width", height: str = "height") -> tuple:
+    """The x (w) and y (b) scales of a map whose ``window`` (w_lo, w_hi, b_lo,
+    b_hi) was framed for ``size`` (width, height) pixels, for a plot of any
+    size: the Vega signals ``width`` and ``height`` (expressions) are the plot's
+    size, and the window is widened along one axis so that a unit of w and a
+    unit of b keep the pixels' ratio they have at ``size`` (equal, when the
+    window was made equal for ``size``; arrows keep their headings). Each
+    scale's ``domain`` stays the window itself; ``domainMin``/``domainMax``,
+    which Vega applies over it, widen it in the browser.
+
+    The factor along w is max(1, a) and along b max(1, 1/a), where a is the
+    plot's aspect over ``size``'s: one of them is 1, so the window always shows whole.
+    """
+    aspect = f"(max({width}, 1) / max({height}, 1)) / {size[0] / size[1]!r}"
+    scales = []
+    for (low, high), grow in (((window[0], window[1]), f"max(1, {aspect})"),
+                              ((window[2], window[3]), f"max(1, 1 / ({aspect}))")):
+        middle, half = (low + high) / 2, (high - low) / 2
+        scales.append(alt.Scale(domain=[low, high], nice=False, zero=False,
+                                domainMin=alt.ExprRef(f"{middle!r} - {half!r} * {grow}"),
+                                domainMax=alt.ExprRef(f"{middle!r} + {half!r} * {grow}")))
+    return tuple(scales)
 
 
 def contour_chart(view, *, minimum: tuple[float, float]) -> alt.LayerChart:
@@ -470,14 +505,15 @@ def contour_chart(view, *, minimum: tuple[float, float]) -> alt.LayerChart:
 
     Args:
         view: a ``ui.views.contour.ContourView`` (its frames are drawn as
-            they are; its ``window`` is the map, ``WIDTH`` x ``HEIGHT`` pixels).
+            they are; its ``window`` is the map at ``WIDTH`` x ``HEIGHT``
+            pixels, widened along one axis in the browser when the map is
+            drawn at another shape: ``_map_scales``).
         minimum: (w, b) of the minimum.
     """
     from .views.contour import HEIGHT, WIDTH
 
     window = view.window
-    x_scale = alt.Scale(domain=[window[0], window[1]], nice=False, zero=False)
-    y_scale = alt.Scale(domain=[window[2], window[3]], nice=False, zero=False)
+    x_scale, y_scale = _map_scales(window, (WIDTH, HEIGHT))
     x = alt.X("w:Q", scale=x_scale, title="w (slope)")
     y = alt.Y("b:Q", scale=y_scale, title="b (intercept)")
     colors = alt.Scale(domain=view.names, range=list(RUNS[: len(view.names)]))
@@ -520,7 +556,7 @@ def contour_chart(view, *, minimum: tuple[float, float]) -> alt.LayerChart:
         .transform_filter(alt.datum.step <= step)
         .mark_line(strokeWidth=2, clip=True, point=alt.OverlayMarkDef(size=12))
         .encode(x=x, y=y, order="step:Q",
-                color=alt.Color("run:N", scale=colors, legend=alt.Legend(title=None, orient="top", labelLimit=320)),
+                color=alt.Color("run:N", scale=colors, legend=_legend(260, labelLimit=320)),
                 tooltip=["run:N", "step:Q", alt.Tooltip("w:Q", format=".4g"), alt.Tooltip("b:Q", format=".4g"),
                          alt.Tooltip("loss:Q", format=".4g")])
     )
@@ -546,7 +582,14 @@ def contour_chart(view, *, minimum: tuple[float, float]) -> alt.LayerChart:
                                        clip=True).encode(x=x, y=y, text="label:N"),
         ]
     layers += [current, targets]
-    return _scrubbed(alt.layer(*layers), step).properties(width=WIDTH, height=HEIGHT)
+    # The height follows the width (a Vega signal named "height" replaces the fixed one): stretched across a
+    # phone or a laptop, the map keeps about its shape, and _map_scales its scales.
+    tall = alt.param(name="height", expr=f"min(max(width * {HEIGHT / WIDTH!r}, {MAP_MIN_HEIGHT}), {MAP_MAX_HEIGHT})")
+    # Fitted along x only: Streamlit's theme fits both ways, which would take the height for the whole
+    # drawing's (legend and axis included) and squeeze the map.
+    chart = alt.layer(*layers).properties(width=WIDTH, height=HEIGHT,
+                                          autosize=alt.AutoSizeParams(type="fit-x", contains="padding"))
+    return _scrubbed(_scrubbed(chart, tall), step)
 
 
 def guess_race(race: pd.DataFrame, *, target: float, expected: float | None, y_title: str) -> alt.LayerChart:
