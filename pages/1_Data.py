@@ -70,7 +70,8 @@ rate_buttons = [
     ("fit_set_edge", f"Edge: {num(curvature.lr_max_stable)}", curvature.lr_max_stable,
      "2/λmax: the steep direction's error flips sign every step and keeps its size; above it, it grows."),
 ]
-for column, (key, label, value, meaning) in zip(st.columns(len(rate_buttons)), rate_buttons):
+# two rows of two: four in a row cut their labels short beside the sidebar (a 1000-px window)
+for column, (key, label, value, meaning) in zip([*st.columns(2), *st.columns(2)], rate_buttons):
     column.button(label, key=key, on_click=controls.set_value, args=("fit_lr", state.format_rate(value, 6)),
                   help=f"{value:.6g}: {meaning}", width="stretch")
 

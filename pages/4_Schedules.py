@@ -21,7 +21,8 @@ st.markdown(
 )
 controls.show_notices()
 
-for column, preset in zip(st.columns(4), schedules.presets(data, state.format_rate)):
+# two rows of two: four in a row cut the presets' names short in a 1280-px window
+for column, preset in zip([*st.columns(2), *st.columns(2)], schedules.presets(data, state.format_rate)):
     column.button(preset.label, key=preset.key, on_click=controls.set_values, args=(preset.values,),
                   help=preset.help, width="stretch")
 
