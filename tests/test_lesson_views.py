@@ -132,4 +132,5 @@ def test_choose_answer_compares_the_range_test_with_the_theory(ratio, right):
     c = lrcore.theory.curvature(DATA)
     assert lesson.choose_answer(c, ratio * c.lr_optimal).right == (right,)
     assert lesson.choose_answer(c, math.nan).right == ()
-    assert f"{c.lr_optimal:.4g}" in lesson.choose_question(c).text
+    said = lesson.choose_question(c, 1e-7, 10.0, 100).text
+    assert f"{c.lr_optimal:.4g}" in said and "100 steps, its rate growing from 1e-7 to 10" in said

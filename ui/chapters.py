@@ -173,11 +173,11 @@ def _decay(chapter, current) -> None:
 def _choose(chapter, current) -> None:
     data, fingerprint = current.data, current.data.fingerprint
     c = compute.bowl(data, fingerprint, "mse", 1.0)
-    question = lesson.choose_question(c)
+    default = {key: spec.default for key, spec in state.FINDER.items()}
+    question = lesson.choose_question(c, default["finder_min"], default["finder_max"], default["finder_rt_steps"])
     picked = ask(6, question)
     if picked is None:
         return
-    default = {key: spec.default for key, spec in state.FINDER.items()}
     test = compute.range_test_view(data, fingerprint, default["finder_min"], default["finder_max"],
                                    default["finder_rt_steps"], default["finder_smooth"], default["finder_stop"],
                                    default["finder_batch"])

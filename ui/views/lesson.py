@@ -69,8 +69,8 @@ CHAPTERS = (
     Chapter(6, "Choosing a rate: the theory and the range test",
             "On a problem this small the theory gives the best constant rate exactly: 2/(λmin + λmax), where both "
             "directions shrink equally fast. On a real network nobody knows the λs, so fastai's LR range test "
-            "runs a few steps with a rate that grows from 1e-7 to 10 and suggests one from where the loss fell "
-            "fastest.",
+            "runs one short run whose rate grows every step, from tiny to far too large, and suggests a rate "
+            "from where the loss fell fastest.",
             "pages/5_LR_finder.py", "Open the LR finder"),
 )
 
@@ -404,11 +404,12 @@ CHOOSE = (("below", "well below it: under half"), ("near", "about it: within 2×
           ("above", "well above it: over twice"))
 
 
-def choose_question(c) -> Question:
+def choose_question(c, low: float, high: float, steps: int) -> Question:
+    """The question, for a range test from ``low`` to ``high`` in ``steps`` steps."""
     return Question(
         f"On your points the theory's best constant rate is 2/(λmin + λmax) = {num(c.lr_optimal, 4)} (the edge, "
-        f"2/λmax, is {num(c.lr_max_stable, 4)}). Where will the range test's suggestion (fastai's \"valley\") fall?",
-        CHOOSE)
+        f"2/λmax, is {num(c.lr_max_stable, 4)}). The range test runs {steps:,} steps, its rate growing from "
+        f"{num(low)} to {num(high)}. Where will its suggestion (fastai's \"valley\") fall?", CHOOSE)
 
 
 def choose_answer(c, valley: float) -> Answer:
