@@ -47,6 +47,7 @@ def test_a_learner_answers_all_six_questions_and_plays_a_replay(new_context, app
         link = page.get_by_test_id("stPageLink").filter(has_text=chapter.page_label)
         expect(link).to_have_count(1)
         assert "apply=1" in link.locator("a").get_attribute("href")
+        screenshot(page, f"lesson-{number}")
         if number == 1:
             screenshot(page, "home", docs=True)  # the README's first picture: the lesson, answered
         if number == 3:
