@@ -9,7 +9,7 @@ import pandas as pd
 import pytest
 
 import lrcore
-from ui.views import home, lesson
+from ui.views import fit, home, lesson
 from ui.views.common import RunSummary
 
 DATA = lrcore.make_data()
@@ -91,11 +91,11 @@ def test_overshoot_answer_lands_where_one_minus_lambda_says(lam, right):
 
 def test_direction_steps_counts_each_direction_or_says_never():
     c = lrcore.theory.curvature(DATA)
-    said = lesson.direction_steps(c, c.lr_optimal)
+    said = fit.direction_steps(c, c.lr_optimal)
     flat = math.ceil(math.log(1e-3) / math.log(abs(1 - c.lr_optimal * c.lambda_min)))
     assert f"flat direction's error shrinks 1,000× in {flat:,} steps" in said
-    assert "never shrinks: it grows" in lesson.direction_steps(c, 1.0)
-    assert lesson.direction_steps(lrcore.theory.curvature(ROUND), 0.25).startswith("At lr = 0.25 the error shrinks")
+    assert "never shrinks: it grows" in fit.direction_steps(c, 1.0)
+    assert fit.direction_steps(lrcore.theory.curvature(ROUND), 0.25).startswith("At lr = 0.25 the error shrinks")
 
 
 def test_race_answer_ties_runs_that_reach_the_minimum_to_rounding():
@@ -134,3 +134,11 @@ def test_choose_answer_compares_the_range_test_with_the_theory(ratio, right):
     assert lesson.choose_answer(c, math.nan).right == ()
     said = lesson.choose_question(c, 1e-7, 10.0, 100).text
     assert f"{c.lr_optimal:.4g}" in said and "100 steps, its rate growing from 1e-7 to 10" in said
+
+
+def test_the_data_page_says_each_directions_steps_even_when_the_run_diverges():
+    c = lrcore.theory.curvature(DATA)
+    diverged = fit.build(DATA, 1.0, 20, 0.0, 0.0).verdict.text
+    assert diverged.startswith("**Diverged at step") and fit.direction_steps(c, 1.0) in diverged
+    at_edge = fit.build(DATA, c.lr_max_stable, 50, 0.0, 0.0).verdict.text
+    assert "never shrinks" in fit.direction_steps(c, c.lr_max_stable) and fit.direction_steps(c, c.lr_max_stable) in at_edge

@@ -228,11 +228,12 @@ def test_fit_verdict_numbers_against_the_trajectory(lr):
     assert steep[1:6] / steep[:5] == pytest.approx([view.factors[1]] * 5, rel=1e-6)
     flat_factor = stated(text, rf"(?:shrinks by|by) {NUMBER} per step")
     assert flat_factor == pytest.approx(1 - lr * c.lambda_min, rel=1e-3)
-    # "the flat direction needs N steps": the first step where the run's flat error is a thousandth of its start
-    needed = stated(text, rf"the flat direction needs {NUMBER} steps")
+    # "the flat direction's error shrinks 1,000× in N steps": the first step where the run's flat error is a
+    # thousandth of its start
+    needed = stated(text, rf"the flat direction's error shrinks 1,000× in {NUMBER} step")
     first = int(np.flatnonzero(np.abs(flat) <= fit.SHRINK * abs(flat[0]))[0])
     assert needed == first
-    steep_needed = stated(text, rf"and the steep one {NUMBER}")
+    steep_needed = stated(text, rf"and the steep direction's in {NUMBER} step")
     assert steep_needed == int(np.flatnonzero(np.abs(steep) <= fit.SHRINK * abs(steep[0]))[0])
     if lr * c.lambda_max <= 1:
         assert text.startswith("**No bounce.**")

@@ -13,7 +13,7 @@ from __future__ import annotations
 import streamlit as st
 
 from . import charts, compute, controls, play, state
-from .views import home, lesson
+from .views import fit, home, lesson
 
 #: The settings each chapter's link opens its page at (over that page's defaults).
 PAGE_SETTINGS = {"pages/1_Data.py": state.FIT, "pages/2_Loss_slice.py": state.SLICE,
@@ -121,7 +121,7 @@ def _overshoot(chapter, current) -> None:
     view = compute.fit_view(data, fingerprint, 1.0, lesson.OVERSHOOT_STEPS, 0.0, 0.0)
     settle(3, question, lesson.overshoot_answer(c, view.factors, view.regimes), picked, fingerprint)
     _replay(current, view, "lesson_play_3")
-    st.caption(lesson.direction_steps(c, 1.0) + " Below the line: the error along each eigen-direction, step by "
+    st.caption(fit.direction_steps(c, 1.0) + " Below the line: the error along each eigen-direction, step by "
                "step; a zig-zag across 0 is a step jumping past the minimum along it.")
     explore(chapter, {"fit_lr": state.format_rate(1.0, 6), "fit_steps": lesson.OVERSHOOT_STEPS}, current)
 
@@ -146,7 +146,7 @@ def _too_large(chapter, current) -> None:
     shown = st.radio("Replay one of them", list(rates), index=list(rates).index(picked), horizontal=True,
                      format_func=question.label, key="lesson_replay_4")
     _replay(current, compute.fit_view(data, fingerprint, rates[shown], home.STEPS, 0.0, 0.0), "lesson_play_4")
-    st.caption(lesson.direction_steps(c, rates[shown]))
+    st.caption(fit.direction_steps(c, rates[shown]))
     explore(chapter, {"fit_lr": state.format_rate(rates[shown], 6), "fit_steps": home.STEPS}, current)
 
 

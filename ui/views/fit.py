@@ -12,6 +12,7 @@ minimum along that direction), a factor above 1 in size grows the error.
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 
 import numpy as np
@@ -139,6 +140,20 @@ def direction_words(regime: str, factor: float) -> str:
     return f"flips sign every step and grows {num_beside(abs(factor), 1.0)}-fold"
 
 
+def direction_steps(c, lr: float) -> str:
+    """How many steps each eigen-direction needs at ``lr`` to shrink its error ``1/SHRINK``-fold."""
+    flat, steep = steps_to_shrink(1.0 - lr * c.lambda_min, SHRINK), steps_to_shrink(1.0 - lr * c.lambda_max, SHRINK)
+    target = f"{1 / SHRINK:,.0f}×"
+    if is_round(c):
+        return f"At lr = {num(lr, 4)} the error shrinks {target} in {plural(steep, 'step')}" \
+            if math.isfinite(steep) else f"At lr = {num(lr, 4)} the error never shrinks."
+    said = [f"the flat direction's error shrinks {target} in {plural(flat, 'step')}" if math.isfinite(flat)
+            else "the flat direction's error never shrinks",
+            f"the steep direction's in {plural(steep, 'step')}" if math.isfinite(steep)
+            else "the steep direction's never shrinks: it grows"]
+    return f"At lr = {num(lr, 4)} " + " and ".join(said) + "."
+
+
 def fit_verdict(c, lr: float, steps: int, diverged_at: int, gap: float, w_passes: int | None) -> Verdict:
     """What a run of plain gradient descent on the MSE did, said per
     eigen-direction from the factors ``1 - lr*lambda_i``.
@@ -159,27 +174,23 @@ def fit_verdict(c, lr: float, steps: int, diverged_at: int, gap: float, w_passes
     steep = "along every direction" if round_bowl else "along the steep direction"
     flat = "" if round_bowl else (f" Along the flat direction lr·λmin = {num_beside(lr * c.lambda_min, 1.0, 2.0)}: the "
                                   f"error {direction_words(flat_regime, f_flat)}.")
-    need_flat, need_steep = steps_to_shrink(f_flat, SHRINK), steps_to_shrink(f_steep, SHRINK)
-    needs = (f"To shrink its error {1 / SHRINK:,.0f}×, every direction needs {plural(need_steep, 'step')}."
-             if round_bowl else
-             f"To shrink its error {1 / SHRINK:,.0f}×, the flat direction needs {plural(need_flat, 'step')} "
-             f"and the steep one {plural(need_steep, 'step')}.")
+    needs = direction_steps(c, lr)
     after = f"After {steps:,} steps the loss is {num(gap)} above the best fit's."
     if diverged_at >= 0:
         return Verdict("error", (
             f"**Diverged at step {diverged_at}.** {steep.capitalize()} lr·λmax = {product}, so each step multiplies "
             f"the error by 1 − lr·λmax = {num(f_steep)}: it jumps past the minimum and lands "
             f"{num(abs(f_steep))}× as far on the other side. The edge of divergence is 2/λmax = {num(edge, 4)}. "
-            "The charts stop at the last finite step."))
+            f"{needs} The charts stop at the last finite step."))
     if steep_regime == "diverging":
         return Verdict("error", (
             f"**Diverging.** {steep.capitalize()} lr·λmax = {product} is above 2, so each step flips the error "
             f"and multiplies its size by {num(abs(f_steep))}: every bounce is bigger than the last. {after} It has "
-            f"not blown up yet; more steps would (the edge is 2/λmax = {num(edge, 4)})."))
+            f"not blown up yet; more steps would (the edge is 2/λmax = {num(edge, 4)}). {needs}"))
     if steep_regime == "edge":
         return Verdict("warning", (
             f"**At the edge.** lr = 2/λmax: {steep} the error {direction_words('edge', f_steep)}, so the steps "
-            f"bounce between two lines forever.{flat} {after}"))
+            f"bounce between two lines forever.{flat} {after} {needs}"))
     if steep_regime == "oscillating":
         return Verdict("info", (
             f"**Bouncing, and converging.** {steep.capitalize()} lr·λmax = {product} is between 1 and 2: each step "

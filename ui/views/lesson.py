@@ -22,9 +22,8 @@ import pandas as pd
 import lrcore
 
 from ..catalog import SCHEDULES
-from .common import MAX_CURVE, TAIL, Verdict, is_round, num, num_beside, plural, steps_to_shrink, thinned
+from .common import MAX_CURVE, TAIL, Verdict, is_round, num, num_beside, plural, thinned
 from .contour import guess_box
-from .fit import SHRINK
 
 
 @dataclass(frozen=True)
@@ -282,20 +281,6 @@ def overshoot_answer(c, factors: tuple, regimes: tuple) -> Answer:
            f"it lands on the other side, {num_beside(abs(factor), 1.0)}× as far as it started.")
         + " The rate that lands on the minimum in one step along it is 1/λmax = "
         f"{num(c.lr_monotone, 4)}."))
-
-
-def direction_steps(c, lr: float) -> str:
-    """How many steps each eigen-direction needs at ``lr`` to shrink its error ``1/SHRINK``-fold."""
-    flat, steep = steps_to_shrink(1.0 - lr * c.lambda_min, SHRINK), steps_to_shrink(1.0 - lr * c.lambda_max, SHRINK)
-    target = f"{1 / SHRINK:,.0f}×"
-    if is_round(c):
-        return f"At lr = {num(lr, 4)} the error shrinks {target} in {plural(steep, 'step')}" \
-            if math.isfinite(steep) else f"At lr = {num(lr, 4)} the error never shrinks."
-    said = [f"the flat direction's error shrinks {target} in {plural(flat, 'step')}" if math.isfinite(flat)
-            else "the flat direction's error never shrinks",
-            f"the steep direction's in {plural(steep, 'step')}" if math.isfinite(steep)
-            else "the steep direction's never shrinks: it grows"]
-    return f"At lr = {num(lr, 4)} " + " and ".join(said) + "."
 
 
 # --- 4. too large -----------------------------------------------------------------------
