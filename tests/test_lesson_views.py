@@ -94,8 +94,10 @@ def test_direction_steps_counts_each_direction_or_says_never():
     said = fit.direction_steps(c, c.lr_optimal)
     flat = math.ceil(math.log(1e-3) / math.log(abs(1 - c.lr_optimal * c.lambda_min)))
     assert f"flat direction's error shrinks 1,000× in {flat:,} steps" in said
-    assert "never shrinks: it grows" in fit.direction_steps(c, 1.0)
-    assert fit.direction_steps(lrcore.theory.curvature(ROUND), 0.25).startswith("At lr = 0.25 the error shrinks")
+    assert "steep direction's never shrinks: it grows" in fit.direction_steps(c, 1.0)
+    round_bowl = lrcore.theory.curvature(ROUND)
+    assert fit.direction_steps(round_bowl, 0.25) == "At lr = 0.25 the error shrinks 1,000× in 10 steps."  # 0.5**10
+    assert fit.direction_steps(round_bowl, 1.0) == "At lr = 1 the error never shrinks: it keeps its size."
 
 
 def test_race_answer_ties_runs_that_reach_the_minimum_to_rounding():
@@ -141,4 +143,5 @@ def test_the_data_page_says_each_directions_steps_even_when_the_run_diverges():
     diverged = fit.build(DATA, 1.0, 20, 0.0, 0.0).verdict.text
     assert diverged.startswith("**Diverged at step") and fit.direction_steps(c, 1.0) in diverged
     at_edge = fit.build(DATA, c.lr_max_stable, 50, 0.0, 0.0).verdict.text
-    assert "never shrinks" in fit.direction_steps(c, c.lr_max_stable) and fit.direction_steps(c, c.lr_max_stable) in at_edge
+    said = fit.direction_steps(c, c.lr_max_stable)
+    assert "steep direction's never shrinks: it keeps its size" in said and said in at_edge

@@ -233,7 +233,7 @@ def test_fit_verdict_numbers_against_the_trajectory(lr):
     needed = stated(text, rf"the flat direction's error shrinks 1,000× in {NUMBER} step")
     first = int(np.flatnonzero(np.abs(flat) <= fit.SHRINK * abs(flat[0]))[0])
     assert needed == first
-    steep_needed = stated(text, rf"and the steep direction's in {NUMBER} step")
+    steep_needed = stated(text, rf"and the steep direction's shrinks 1,000× in {NUMBER} step")
     assert steep_needed == int(np.flatnonzero(np.abs(steep) <= fit.SHRINK * abs(steep[0]))[0])
     if lr * c.lambda_max <= 1:
         assert text.startswith("**No bounce.**")

@@ -12,7 +12,6 @@ minimum along that direction), a factor above 1 in size grows the error.
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass
 
 import numpy as np
@@ -141,17 +140,24 @@ def direction_words(regime: str, factor: float) -> str:
 
 
 def direction_steps(c, lr: float) -> str:
-    """How many steps each eigen-direction needs at ``lr`` to shrink its error ``1/SHRINK``-fold."""
-    flat, steep = steps_to_shrink(1.0 - lr * c.lambda_min, SHRINK), steps_to_shrink(1.0 - lr * c.lambda_max, SHRINK)
+    """How many steps each eigen-direction needs at ``lr`` to shrink its error
+    ``1/SHRINK``-fold, or that it never does (at the edge it keeps its size,
+    past it it grows)."""
     target = f"{1 / SHRINK:,.0f}×"
+    regimes = c.regimes(lr)
+
+    def needs(regime: str, factor: float) -> str:
+        if regime == "edge":
+            return "never shrinks: it keeps its size"
+        if regime == "diverging":
+            return "never shrinks: it grows"
+        return f"shrinks {target} in {plural(steps_to_shrink(factor, SHRINK), 'step')}"
+
+    flat = needs(regimes[0], 1.0 - lr * c.lambda_min)
+    steep = needs(regimes[1], 1.0 - lr * c.lambda_max)
     if is_round(c):
-        return f"At lr = {num(lr, 4)} the error shrinks {target} in {plural(steep, 'step')}" \
-            if math.isfinite(steep) else f"At lr = {num(lr, 4)} the error never shrinks."
-    said = [f"the flat direction's error shrinks {target} in {plural(flat, 'step')}" if math.isfinite(flat)
-            else "the flat direction's error never shrinks",
-            f"the steep direction's in {plural(steep, 'step')}" if math.isfinite(steep)
-            else "the steep direction's never shrinks: it grows"]
-    return f"At lr = {num(lr, 4)} " + " and ".join(said) + "."
+        return f"At lr = {num(lr, 4)} the error {steep}."
+    return f"At lr = {num(lr, 4)} the flat direction's error {flat} and the steep direction's {steep}."
 
 
 def fit_verdict(c, lr: float, steps: int, diverged_at: int, gap: float, w_passes: int | None) -> Verdict:
