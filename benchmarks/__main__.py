@@ -263,6 +263,7 @@ def lesson_rows(repeats: int) -> list:
 
     logging.getLogger("streamlit").setLevel(logging.ERROR)
     root = pathlib.Path(__file__).resolve().parents[1]
+    AppTest.from_file(str(root / "streamlit_app.py"), default_timeout=120).run()  # imports, not the lesson's cost
     rows = []
     for label, size in (("n = 50", 50.0), ("n = 1,000,000", 1_000_000.0)):
         for number in range(1, 7):
