@@ -32,7 +32,7 @@ momentum = controls.number(FINDER["finder_momentum"], cols[3]) if opt == "moment
     FINDER["finder_momentum"].default
 tol = controls.number(FINDER["finder_tol"], cols[4])
 stability = compute.stability_view(data, fingerprint, count, steps, opt, momentum, tol)
-st.altair_chart(charts.stability_chart(stability.sweep, stability.rules, stability.regions, steps), width="content")
+st.altair_chart(charts.stability_chart(stability.sweep, stability.rules, stability.regions, steps), width="stretch")
 st.caption(stability.words)
 
 st.subheader("The LR range test (fastai's lr_find), plain gradient descent")

@@ -378,15 +378,17 @@ def test_fit_chart_draws_a_diverged_run_up_to_its_last_finite_step():
     (_label, end), = drawn(spec, mark="text", x="step")
     assert end["label"].tolist() == [f"diverged at step {diverged}"]
     assert end["step"].tolist() == [diverged - 1] and end["loss"].iloc[0] == pytest.approx(traj.loss[0, diverged - 1])
-    assert f"(diverged at step {diverged})" in json.dumps(spec)
+    loss_panel = spec["vconcat"][1]
+    assert loss_panel["title"] == {"text": "Loss against the step", "subtitle": f"diverged at step {diverged}"}
 
 
 def test_fit_chart_without_a_true_line_or_the_directions_and_with_a_sample():
     _, spec = fit_spec(0.5 * EDGE, 20, true_line=None, directions=False, sampled_from=1_000_000)
     assert_drawable(spec)
     assert colours(spec, "line") == {"best fit": charts.BEST, "current guess": charts.GUESS}
-    assert "vconcat" not in spec and len(spec["hconcat"]) == 2
-    assert "50 of the 1,000,000 points (a sample)" in json.dumps(spec)
+    assert [panel["title"]["text"] for panel in spec["vconcat"]] == ["The points", "Loss against the step"]
+    assert spec["vconcat"][0]["title"]["subtitle"] == "a sample: 50 of the 1,000,000 points"
+    assert "subtitle" not in spec["vconcat"][1]["title"]  # it did not diverge
     assert scrubber(spec)["bind"]["max"] == 20
 
 
@@ -394,7 +396,7 @@ def test_the_direction_panel_draws_the_bounce_along_the_steep_direction_as_a_zig
     lr, steps = 1.5 / bowl(DATA)[0][1], 3000  # the steep direction's factor is −0.5; drawn every third step
     _view, spec = fit_spec(lr, steps)
     assert_drawable(spec)
-    panel = spec["vconcat"][1]
+    panel = spec["vconcat"][2]
     lines, data = one(panel | {"datasets": spec["datasets"]}, mark="line", y="error")
     names = list(dict.fromkeys(data["direction"]))
     assert names == list(fit.direction_names(lrcore.theory.curvature(DATA)))
@@ -782,7 +784,7 @@ def test_schedules_chart_rate_axis_is_ticked_at_the_decades_the_rates_span():
     assert rates["encoding"]["y"]["scale"]["type"] == "linear" and axis_values(rates) is None
 
 
-def test_schedules_chart_floor_is_the_least_squares_loss_and_the_map_has_equal_scales():
+def test_schedules_chart_floor_is_the_least_squares_loss_and_the_best_fit_is_marked():
     view = schedules_view()
     spec = spec_of(charts.schedules_chart(view, log_rates=True))
     floor = float(mse(DATA, *lstsq_line(DATA)))
@@ -790,13 +792,88 @@ def test_schedules_chart_floor_is_the_least_squares_loss_and_the_map_has_equal_s
     assert line["loss"].tolist() == pytest.approx([floor], rel=1e-9)
     losses, data = one(spec, mark="line", y="loss")
     assert_log_ticks(axis_values(losses), min(data["loss"].min(), floor), max(data["loss"].max(), floor))
-    contour_panel = spec["vconcat"][1]
-    w_lo, w_hi = contour_panel["layer"][0]["encoding"]["x"]["scale"]["domain"]
-    b_lo, b_hi = contour_panel["layer"][0]["encoding"]["y"]["scale"]["domain"]
-    # "same scale on both axes": a unit of w and of b take the same pixels
-    assert (w_hi - w_lo) / contour_panel["width"] == pytest.approx((b_hi - b_lo) / contour_panel["height"])
     (_, best), = [(u, d) for u, d in drawn(spec, mark="point") if u["mark"].get("shape") == "cross"]
     assert best[["w", "b"]].iloc[0].tolist() == pytest.approx(list(lstsq_line(DATA)))
+
+
+@pytest.mark.parametrize("width", [250, 300, 420, 745, 1400])
+def test_schedules_map_keeps_equal_scales_and_its_whole_window_at_any_width(width):
+    """The map is as wide as the stretched chart (the Vega signal ``width``,
+    shared by the stack's panels) and SCHEDULE_MAP_HEIGHT high: its window,
+    made equal for MAP_SIZE, widens along one axis so that a unit of w and a
+    unit of b still take the same pixels."""
+    view = schedules_view()
+    spec = spec_of(charts.schedules_chart(view, log_rates=True))
+    contour_panel = spec["vconcat"][2]
+    assert contour_panel["height"] == charts.SCHEDULE_MAP_HEIGHT
+    window = view.window
+    # the window as computed is equal for MAP_SIZE
+    map_width, map_height = schedules.MAP_SIZE
+    assert (window[1] - window[0]) / map_width == pytest.approx((window[3] - window[2]) / map_height)
+    scaled = [(u["encoding"][channel]["scale"], channel) for u, _ in units(contour_panel)
+              for channel in ("x", "y") if "scale" in u.get("encoding", {}).get(channel, {})]
+    assert len(scaled) >= 8  # the contour lines, the best fit, the paths and the current points, on x and on y
+    for scale, channel in scaled:
+        assert scale["domain"] == list(window[:2] if channel == "x" else window[2:])
+    x_scale = next(scale for scale, channel in scaled if channel == "x")
+    y_scale = next(scale for scale, channel in scaled if channel == "y")
+    assert all(scale == x_scale for scale, channel in scaled if channel == "x")
+    assert all(scale == y_scale for scale, channel in scaled if channel == "y")
+    height = charts.SCHEDULE_MAP_HEIGHT
+    (w_lo, w_hi), (b_lo, b_hi) = drawn_domain(x_scale, width=width), drawn_domain(y_scale, width=width)
+    # "same scale on both axes": a unit of w and of b take the same pixels
+    assert (w_hi - w_lo) / width == pytest.approx((b_hi - b_lo) / height, rel=1e-9)
+    assert shows((w_lo, w_hi, b_lo, b_hi), window)
+    assert (w_lo, w_hi) == pytest.approx(window[:2], rel=1e-12) or (b_lo, b_hi) == pytest.approx(window[2:], rel=1e-12)
+
+
+def stacked_charts():
+    """pytest params (name, chart, panels) of each chart drawn as a stack of panels (``charts._stacked``)."""
+    fit_view = fit.build(DATA, 0.5 * EDGE, 50, 0.0, 0.0)
+    points = pd.DataFrame({"x": DATA.x, "y": DATA.y})
+    sweep = finder.stability_view(DATA, count_rates=20, steps=50, opt=PLAIN, momentum=0.9, tol=1e-3)
+    made = {
+        "fit": (charts.fit_chart(points, fit_view.frames, fit_view.curve, best=lstsq_line(DATA), true_line=(2.0, 1.0),
+                                 diverged_at=fit_view.diverged_at, directions=fit_view.directions), 3),
+        "fit-alone": (charts.fit_chart(points, fit_view.frames, fit_view.curve, best=lstsq_line(DATA), true_line=None,
+                                       diverged_at=-1), 2),
+        "schedules": (charts.schedules_chart(schedules_view(), log_rates=True), 3),
+        "stability": (charts.stability_chart(sweep.sweep, sweep.rules, sweep.regions, 50), 2),
+    }
+    return [pytest.param(name, chart, count, id=name) for name, (chart, count) in made.items()]
+
+
+@pytest.mark.parametrize(("name", "chart", "count"), stacked_charts())
+def test_a_stacked_chart_fits_its_width_with_every_panel_a_direct_child(name, chart, count):
+    """Streamlit stretches only the direct children of a top-level vconcat,
+    and only "fit-x" (Vega-Lite drops "fit" on a concat) keeps their y axes
+    inside the container: every panel is a layer right under the vconcat, of
+    the content width and its own, capped height, and the chart fits along x."""
+    spec = spec_of(chart)
+    assert spec["autosize"] == {"type": "fit-x", "contains": "padding"}
+    assert "hconcat" not in json.dumps(spec) and len(spec["vconcat"]) == count
+    for panel in spec["vconcat"]:
+        assert "layer" in panel and not {"vconcat", "concat"} & set(panel)
+        assert panel["width"] == charts.PANEL_WIDTH and 150 <= panel["height"] <= 320
+        # a title that would run past a phone's edge is split: a short line and a subtitle
+        title = panel["title"] if isinstance(panel["title"], dict) else {"text": panel["title"]}
+        assert len(title["text"]) <= 40 and len(title.get("subtitle", "")) <= 50, title
+    if name != "stability":
+        assert scrubber(spec)["bind"]["max"] >= 1  # one slider, at the top, for every panel
+
+
+def test_legend_stays_in_one_row_where_its_entries_fit_and_wraps_where_they_do_not():
+    labels = ["best fit", "true line", "current guess"]
+    legend = charts._legend(labels=labels).to_dict()
+    widths = [charts.LABEL_CHAR_PX * len(label) + charts.LEGEND_ENTRY_PX for label in labels]
+    columns = legend["columns"]["expr"]
+    # width >= the row's width ? every entry : as many columns of the widest entry as fit
+    condition, in_row, wrapped = re.fullmatch(r"width >= (.+) \? (.+) : (.+)", columns).groups()
+    assert float(condition) == pytest.approx(sum(widths)) and int(in_row) == 3
+    assert vega_eval(wrapped, width=2 * max(widths)) == 2 and vega_eval(wrapped, width=50) == 1
+    # the estimates are above what Chromium draws at Streamlit's 11-px labels: 72, 80 and 97 px
+    assert widths == pytest.approx([74.4, 80.7, 105.9]) and all(w > drawn for w, drawn in zip(widths, (72, 80, 97)))
+    assert legend["orient"] == "top" and legend["title"] is None
 
 
 def test_schedules_chart_of_six_schedules_of_5000_steps_stays_small_and_finite():

@@ -29,10 +29,21 @@ FLAT = "#6a51a3"
 STEEP = "#e6550d"
 
 STEP_PARAM = "step"
-#: Widths, in pixels, that keep the Data and Schedules pages inside a 1280-px
-#: laptop window with the sidebar open (about 820 px of content).
-FIT_WIDTH, FIT_LOSS_WIDTH, FIT_DIRECTIONS_WIDTH = 360, 290, 740
-SCHEDULE_PANEL_WIDTH = 320
+#: The width, in pixels, of each panel of a stacked chart (``fit_chart``,
+#: ``schedules_chart``, ``stability_chart``) drawn with ``width="content"``.
+#: Drawn with ``width="stretch"``, as the pages do, Streamlit gives every
+#: panel the container's width instead and ``FIT_X`` fits them, axes and all.
+PANEL_WIDTH = 720
+#: The fit chart's panels' heights: the points, the loss, the directions.
+FIT_HEIGHTS = (300, 200, 200)
+#: A stacked chart (a ``vconcat`` of layers) fitted to its width: Vega-Lite
+#: drops Streamlit's "fit" on a concat (to "pad", and each stretched panel's
+#: plot then takes the whole width, its y axis past the edge), but keeps
+#: "fit-x", which shrinks the shared width until plots and axes fit (Chromium,
+#: a 390-px phone: the drawing ends at 374 px, the container's right edge).
+#: Only direct children of the top-level ``vconcat`` are stretched and
+#: fitted: a nested ``hconcat`` keeps its own width.
+FIT_X = alt.AutoSizeParams(type="fit-x", contains="padding")
 #: Axis labels as ``ui.views.common.num`` writes numbers: 0.01, 250, 1e10,
 #: 2.5e-5 (d3's "~g" alone writes 10000000000).
 COMPACT_LABELS = (
@@ -43,12 +54,30 @@ COMPACT_LABELS = (
 LOG_AXIS = alt.Axis(labelExpr=COMPACT_LABELS)
 
 
-def _legend(column: int, **options) -> alt.Legend:
+#: A legend entry's width, in pixels, estimated from its label, a little over
+#: what Chromium draws: a label's character, and the symbol, its gap and the
+#: padding between columns ("best fit", "true line", "current guess" measure
+#: 72, 80 and 97 px; estimated 74, 81 and 106).
+LABEL_CHAR_PX, LEGEND_ENTRY_PX = 6.3, 24
+
+
+def _legend(column: int | None = None, *, labels=(), **options) -> alt.Legend:
     """A legend above the plot, its entries in as many columns of ``column``
     pixels as the plot's width holds: one under another on a phone, in a row
     on a laptop. (Vega's legend in a single row would run past a phone's edge,
-    and no fitting shrinks a legend.)"""
-    return alt.Legend(title=None, orient="top", columns=alt.ExprRef(f"max(1, floor(width / {column}))"), **options)
+    and no fitting shrinks a legend.)
+
+    With ``labels`` (the entries' labels), ``column`` defaults to the widest
+    entry's estimated width, and the entries stay in one row wherever their
+    estimated widths add up to no more than the plot's width.
+    """
+    if not labels:
+        columns = f"max(1, floor(width / {column}))"
+    else:
+        limit = options.get("labelLimit") or math.inf
+        widths = [min(LABEL_CHAR_PX * len(str(label)), limit) + LEGEND_ENTRY_PX for label in labels]
+        columns = f"width >= {sum(widths)!r} ? {len(widths)} : max(1, floor(width / {column or max(widths)!r}))"
+    return alt.Legend(title=None, orient="top", columns=alt.ExprRef(columns), **options)
 
 
 #: A frame (a row with ``step`` and ``until``) is the one the scrubber shows.
@@ -69,6 +98,22 @@ def _scrubbed(chart, step: alt.Parameter):
     existing = chart.params if isinstance(chart.params, list) else []
     chart.params = [*existing, step.param]
     return chart
+
+
+def _stacked(*panels, resolve: alt.Resolve | None = None) -> alt.VConcatChart:
+    """``panels`` (layers or single views) one under another, each as wide as
+    the chart: drawn with ``width="stretch"``, as wide as the container, with
+    their axes inside it (``FIT_X``); with ``width="content"``, ``PANEL_WIDTH``.
+    A panel's height is its own."""
+    options = {"resolve": resolve} if resolve is not None else {}
+    return alt.VConcatChart(vconcat=[panel.properties(width=PANEL_WIDTH) for panel in panels], autosize=FIT_X,
+                            **options)
+
+
+def _titled(text: str, subtitle: str | None = None) -> alt.TitleParams:
+    """A panel's title, with what qualifies it on a second, smaller line: one
+    long line would run past a phone's edge (Vega does not wrap titles)."""
+    return alt.TitleParams(text, subtitle=subtitle) if subtitle else alt.TitleParams(text)
 
 
 def _step_rule(color: str = "#888") -> alt.Chart:
@@ -109,9 +154,11 @@ def fit_chart(
     directions: pd.DataFrame | None = None,
 ):
     """The points with the best-fit line (green), the true line (dashed) and
-    the current guess (red) with its residuals; beside it the loss against
-    the step (log scale). One range input ("step") moves the guess and the
-    marker on the loss curve together, in the browser.
+    the current guess (red) with its residuals; below it the loss against
+    the step (log scale), and below that the error along each eigen-direction.
+    One range input ("step") moves the guess, the marker on the loss curve and
+    the rule on the directions together, in the browser. The panels are
+    stacked (``_stacked``): draw it with ``width="stretch"``.
 
     Args:
         points: x, y (already sampled down for drawing).
@@ -146,7 +193,7 @@ def fit_chart(
         .encode(
             x=alt.X("x:Q", scale=x_scale),
             y=alt.Y("y:Q", scale=y_scale),
-            color=alt.Color("line:N", scale=line_colors, legend=alt.Legend(title=None, orient="top")),
+            color=alt.Color("line:N", scale=line_colors, legend=_legend(labels=line_colors.domain)),
             strokeDash=alt.condition(alt.datum.line == "true line", alt.value([6, 4]), alt.value([1, 0])),
         )
     )
@@ -182,13 +229,14 @@ def fit_chart(
         .mark_rule(color=RESIDUAL, strokeWidth=1, clip=True)
         .encode(x=alt.X("x:Q", scale=x_scale), y=alt.Y("y:Q", scale=y_scale), y2="fit:Q")
     )
-    title = "The points" if sampled_from is None else f"{len(points):,} of the {sampled_from:,} points (a sample)"
+    sample = None if sampled_from is None else f"a sample: {len(points):,} of the {sampled_from:,} points"
+    title = _titled("The points", sample)
     dots = (
         alt.Chart(points)
         .mark_circle(size=28 if len(points) <= 500 else 8, color=POINTS, opacity=0.65)
         .encode(x=alt.X("x:Q", scale=x_scale), y=alt.Y("y:Q", scale=y_scale))
     )
-    scatter = alt.layer(residuals, dots, fixed, guess_line).properties(title=title, width=FIT_WIDTH, height=360)
+    scatter = alt.layer(residuals, dots, fixed, guess_line).properties(title=title, height=FIT_HEIGHTS[0])
 
     curve = _finite(curve, "loss")
     curve = curve[curve["loss"] > 0]
@@ -197,7 +245,7 @@ def fit_chart(
         .mark_line(color=GUESS, strokeWidth=2)
         .encode(
             x=alt.X("step:Q", title="step"),
-            y=alt.Y("loss:Q", scale=alt.Scale(type="log"), title="loss (mean squared error, log scale)",
+            y=alt.Y("loss:Q", scale=alt.Scale(type="log"), title="loss (MSE, log scale)",
                     axis=_log_axis(curve["loss"])),
             tooltip=[alt.Tooltip("step:Q"), alt.Tooltip("loss:Q", format=".4g")],
         )
@@ -216,14 +264,13 @@ def fit_chart(
             .mark_text(align="right", dx=-6, dy=-10, color=GUESS, fontWeight="bold")
             .encode(x="step:Q", y=alt.Y("loss:Q", scale=alt.Scale(type="log")), text="label:N")
         )
-    loss_title = "Loss against the step" + (f" (diverged at step {diverged_at})" if diverged_at >= 0 else "")
-    losses = alt.layer(*layers).properties(title=loss_title, width=FIT_LOSS_WIDTH, height=360)
+    loss_title = _titled("Loss against the step", f"diverged at step {diverged_at}" if diverged_at >= 0 else None)
+    losses = alt.layer(*layers).properties(title=loss_title, height=FIT_HEIGHTS[1])
+    panels = [scatter, losses]
+    if directions is not None:
+        panels.append(direction_panel(directions, step=step, height=FIT_HEIGHTS[2]))
     independent = alt.Resolve(scale=alt.ScaleResolveMap(color="independent"))
-    top = alt.HConcatChart(hconcat=[scatter, losses], resolve=independent)
-    if directions is None:
-        return _scrubbed(top, step)
-    below = direction_panel(directions, step=step, width=FIT_DIRECTIONS_WIDTH, height=230)
-    return _scrubbed(alt.VConcatChart(vconcat=[top, below], resolve=independent), step)
+    return _scrubbed(_stacked(*panels, resolve=independent), step)
 
 
 def _decades(low: float, high: float) -> list[float]:
@@ -297,7 +344,7 @@ def direction_panel(directions: pd.DataFrame, *, step=None, width=None, height: 
     """
     data = _finite(directions, "error")
     names = list(dict.fromkeys(directions["direction"]))
-    y, zero = _signed_errors(data, "error along the direction (symmetric log)")
+    y, zero = _signed_errors(data, "error (symmetric log)")
     colors = alt.Scale(domain=names, range=[FLAT, STEEP][: len(names)])
     lines = (
         alt.Chart(data)
@@ -305,14 +352,15 @@ def direction_panel(directions: pd.DataFrame, *, step=None, width=None, height: 
         .encode(
             x=alt.X("step:Q", title="step"),
             y=y,
-            color=alt.Color("direction:N", scale=colors, legend=alt.Legend(title=None, orient="top", labelLimit=400)),
+            color=alt.Color("direction:N", scale=colors, legend=_legend(labels=names, labelLimit=400)),
             tooltip=["direction:N", "step:Q", alt.Tooltip("error:Q", format=".4g")],
         )
     )
     layers = [zero, lines]
     if step is not None:
         layers.append(_step_rule())
-    properties = {"height": height, "title": "The error along each eigen-direction of the loss bowl"}
+    properties = {"height": height, "title": _titled("The error along each eigen-direction",
+                                                     "of the loss bowl, against the step")}
     if width is not None:
         properties["width"] = width
     return alt.layer(*layers).properties(**properties)
@@ -643,11 +691,20 @@ def guess_race(race: pd.DataFrame, *, target: float, expected: float | None, y_t
     return alt.layer(*layers).properties(height=300)
 
 
+#: The heights of the schedules chart's rate and loss panels, and of its map.
+SCHEDULE_PANEL_HEIGHT, SCHEDULE_MAP_HEIGHT = 200, 300
+
+
 def schedules_chart(view, *, log_rates: bool) -> alt.VConcatChart:
     """The learning rate against the step, the loss against the step (log,
     with the best fit's loss as a floor line), and the paths on a small
-    contour map with equal scales; one colour per schedule, one range input
+    contour map with equal scales, one under another (``_stacked``: draw it
+    with ``width="stretch"``); one colour per schedule, one range input
     ("step") for all.
+
+    The map is ``SCHEDULE_MAP_HEIGHT`` pixels high and as wide as the chart:
+    its window, made equal for ``MAP_SIZE``, is widened along one axis in the
+    browser (``_map_scales``) so that a unit of w and of b stay the same length.
 
     Args:
         view: a ``ui.views.schedules.ScheduleView``.
@@ -657,7 +714,7 @@ def schedules_chart(view, *, log_rates: bool) -> alt.VConcatChart:
 
     names, steps, window = view.names, view.steps, view.window
     colors = alt.Scale(domain=names, range=list(RUNS[: len(names)]))
-    color = alt.Color("run:N", scale=colors, legend=alt.Legend(title=None, orient="top", labelLimit=260))
+    color = alt.Color("run:N", scale=colors, legend=_legend(labels=names, labelLimit=260))
     step = _scrubber(steps)
     rule = _step_rule()  # where the scrubber is
     rates = _finite(view.rates, "lr")
@@ -671,7 +728,7 @@ def schedules_chart(view, *, log_rates: bool) -> alt.VConcatChart:
             color=color, tooltip=["run:N", "step:Q", alt.Tooltip("lr:Q", format=".4g")],
         ),
         rule,
-    ).properties(title="Learning rate", width=SCHEDULE_PANEL_WIDTH, height=230)
+    ).properties(title="Learning rate", height=SCHEDULE_PANEL_HEIGHT)
     losses = _finite(view.losses, "loss")
     losses = losses[losses["loss"] > 0]
     floor = view.floor
@@ -685,9 +742,9 @@ def schedules_chart(view, *, log_rates: bool) -> alt.VConcatChart:
         alt.Chart(pd.DataFrame({"loss": [floor] if floor > 0 else []})).mark_rule(color=BEST, strokeDash=[6, 4])
         .encode(y="loss:Q"),
         rule,
-    ).properties(title="Loss (green: the best fit's)", width=SCHEDULE_PANEL_WIDTH, height=230)
-    x_scale = alt.Scale(domain=[window[0], window[1]], nice=False, zero=False)
-    y_scale = alt.Scale(domain=[window[2], window[3]], nice=False, zero=False)
+    ).properties(title=_titled("Loss", "green: the best fit's"), height=SCHEDULE_PANEL_HEIGHT)
+    # Every panel of the stack shares the Vega signal "width" (Vega-Lite merges equal widths), the map's plot width.
+    x_scale, y_scale = _map_scales(window, MAP_SIZE, height=repr(SCHEDULE_MAP_HEIGHT))
     x = alt.X("w:Q", scale=x_scale, title="w")
     y = alt.Y("b:Q", scale=y_scale, title="b")
     paths = _finite(view.paths, "w", "b")
@@ -700,14 +757,14 @@ def schedules_chart(view, *, log_rates: bool) -> alt.VConcatChart:
         .encode(x=x, y=y, order="step:Q", color=color),
         alt.Chart(paths).transform_filter(CURRENT_FRAME)
         .mark_point(size=110, filled=True, stroke="white", clip=True).encode(x=x, y=y, color=alt.Color("run:N", scale=colors, legend=None)),
-    ).properties(title="Paths over (w, b), same scale on both axes", width=MAP_SIZE[0], height=MAP_SIZE[1])
-    return _scrubbed(alt.vconcat(alt.hconcat(rate_chart, loss_chart), contour), step)
+    ).properties(title=_titled("Paths over (w, b)", "the same scale on both axes"), height=SCHEDULE_MAP_HEIGHT)
+    return _scrubbed(_stacked(rate_chart, loss_chart, contour), step)
 
 
 def stability_chart(sweep: pd.DataFrame, rules: pd.DataFrame, regions: pd.DataFrame, steps: int) -> alt.VConcatChart:
     """Final loss gap and steps to the tolerance against the learning rate
     (log axes), with the theory's rates as labelled rules and the regimes
-    shaded.
+    shaded, one under the other (``_stacked``: draw it with ``width="stretch"``).
 
     Args:
         sweep: lr, final_gap, steps_to_tol, diverged_at (NaN/inf rows are left out per chart).
@@ -717,11 +774,12 @@ def stability_chart(sweep: pd.DataFrame, rules: pd.DataFrame, regions: pd.DataFr
     x_scale = alt.Scale(type="log", domain=[low, high], nice=False)
     x = alt.X("lr:Q", scale=x_scale, title="learning rate (log scale)",
               axis=alt.Axis(values=_decades(low, high), labelExpr=COMPACT_LABELS))
+    regimes = ["too slow", "monotone", "steep direction oscillates", "converging", "diverging"]
     shade = alt.Chart(regions).mark_rect(opacity=0.18).encode(
         x=alt.X("start:Q", scale=x_scale), x2="end:Q",
-        color=alt.Color("regime:N", scale=alt.Scale(
-            domain=["too slow", "monotone", "steep direction oscillates", "converging", "diverging"],
-            range=["#9e9e9e", BEST, "#ff7f0e", "#17becf", GUESS]), legend=alt.Legend(title=None, orient="top")),
+        color=alt.Color("regime:N",
+                        scale=alt.Scale(domain=regimes, range=["#9e9e9e", BEST, "#ff7f0e", "#17becf", GUESS]),
+                        legend=_legend(labels=regimes, labelLimit=320)),
     )
     lines = alt.Chart(rules).mark_rule(strokeWidth=1.5, strokeDash=[5, 3], color="#333").encode(
         x=x, tooltip=["meaning:N", alt.Tooltip("lr:Q", format=".4g")])
@@ -734,18 +792,18 @@ def stability_chart(sweep: pd.DataFrame, rules: pd.DataFrame, regions: pd.DataFr
         shade, lines, labels,
         alt.Chart(gaps).mark_line(color=POINTS, strokeWidth=2, point=alt.OverlayMarkDef(size=12)).encode(
             x=x, y=alt.Y("final_gap:Q", scale=alt.Scale(type="log"), axis=_log_axis(gaps["final_gap"]),
-                         title=f"loss above the minimum after {steps} steps"),
+                         title="loss above the minimum (log)"),
             tooltip=[alt.Tooltip("lr:Q", format=".4g"), alt.Tooltip("final_gap:Q", format=".3g")]),
-    ).properties(title="Where each rate ends up (a run that diverged: at its last finite step)", height=260,
-                 width=720)
+    ).properties(title=_titled(f"Where each rate ends up after {steps} steps",
+                               "a run that diverged: at its last finite step"), height=260)
     arrived = _finite(sweep[["lr", "steps_to_tol"]], "lr", "steps_to_tol")
     bottom = alt.layer(
         shade, lines,
         alt.Chart(arrived).mark_line(color=POINTS, strokeWidth=2, point=alt.OverlayMarkDef(size=12)).encode(
             x=x, y=alt.Y("steps_to_tol:Q", title="steps to reach the tolerance"),
             tooltip=[alt.Tooltip("lr:Q", format=".4g"), "steps_to_tol:Q"]),
-    ).properties(title="How many steps each rate needs", height=220, width=720)
-    return alt.vconcat(top, bottom).resolve_scale(color="shared")
+    ).properties(title="How many steps each rate needs", height=220)
+    return _stacked(top, bottom, resolve=alt.Resolve(scale=alt.ScaleResolveMap(color="shared")))
 
 
 def range_test_chart(points: pd.DataFrame, marks: pd.DataFrame, truth: pd.DataFrame) -> alt.LayerChart:

@@ -2,13 +2,12 @@
 no chart's drawing runs past the window's right edge, neither the document
 nor the main area scrolls sideways, and no button's label is cut short.
 
-Not yet on the phone (xfail, strict): the Data, Schedules and LR finder
-charts, whose panels have fixed widths (an hconcat, or a vconcat of 720-px
-panels). Stretching them is not enough: Streamlit sets every panel of a
-stretched ``vconcat`` to the container's width, and Chromium shows that a
-``vconcat`` of single-mark views is then fitted, axes included, but a
-``vconcat`` of *layers* (what these panels are) is drawn with each plot as
-wide as the container and its y axis past the edge (Streamlit 1.67)."""
+The Data, Schedules and LR finder charts are stacks of layered panels, drawn
+with ``width="stretch"``: Streamlit gives every direct child of the top-level
+``vconcat`` the container's width, and the chart's own autosize "fit-x"
+(``ui.charts.FIT_X``; Vega-Lite drops Streamlit's "fit" on a concat) shrinks
+the shared width until plots and y axes fit. Without it, each plot took the
+whole width and its y axis ran past the edge (Streamlit 1.67, Chromium)."""
 
 import pytest
 
@@ -17,8 +16,6 @@ from .helpers import assert_every_chart_drew, open_page, screenshot
 LAPTOP = {"width": 1280, "height": 900}
 PHONE = {"width": 390, "height": 844}
 PAGES = ["", "Data", "Loss_slice", "Loss_contour", "Schedules", "LR_finder"]
-#: Pages whose charts still run past a phone's edge (see the module's docstring).
-PHONE_OVERFLOWS = {"Data", "Schedules", "LR_finder"}
 
 MEASURE = """() => {
     const drawings = Array.from(document.querySelectorAll(
@@ -43,9 +40,7 @@ MEASURE = """() => {
 def _cases():
     for size, label in ((LAPTOP, "laptop"), (PHONE, "phone")):
         for name in PAGES:
-            marks = [pytest.mark.xfail(strict=True, reason="a vconcat of layers is not fitted to a phone")] \
-                if size is PHONE and name in PHONE_OVERFLOWS else []
-            yield pytest.param(size, name, id=f"{label}-{name or 'home'}", marks=marks)
+            yield pytest.param(size, name, id=f"{label}-{name or 'home'}")
 
 
 @pytest.mark.parametrize(("size", "name"), list(_cases()))
