@@ -107,7 +107,7 @@ def _replay(current, view, key: str) -> None:
     curvature = compute.bowl(data, fingerprint, "mse", 1.0)
     st.altair_chart(charts.fit_chart(compute.scatter_sample(data, fingerprint), view.frames, view.curve,
                                      best=curvature.minimizer, true_line=current.true_line,
-                                     diverged_at=view.diverged_at, directions=view.directions), width="content")
+                                     diverged_at=view.diverged_at, directions=view.directions), width="stretch")
     play.button(charts.STEP_PARAM, last=view.last_step, frames=len(view.frames), key=key)
 
 

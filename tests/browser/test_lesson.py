@@ -105,7 +105,7 @@ def test_every_chapter_answered_fits_a_phone(new_context, app_server):
                 const drawn = Array.from(document.querySelectorAll(
                     '[data-testid="stVegaLiteChart"] canvas, [data-testid="stVegaLiteChart"] svg.marks'))
                     .map(d => Math.round(d.getBoundingClientRect().right)).filter(right => right > edge);
-                const cut = Array.from(document.querySelectorAll('button'))
+                const cut = Array.from(document.querySelectorAll('[data-testid="stMain"] button'))
                     .filter(b => b.offsetParent && b.scrollWidth > b.clientWidth + 1).map(b => b.innerText);
                 return {drawn, cut, scroll: document.documentElement.scrollWidth - edge};
             }"""
