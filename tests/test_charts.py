@@ -380,6 +380,10 @@ def test_fit_chart_draws_a_diverged_run_up_to_its_last_finite_step():
     assert end["step"].tolist() == [diverged - 1] and end["loss"].iloc[0] == pytest.approx(traj.loss[0, diverged - 1])
     loss_panel = spec["vconcat"][1]
     assert loss_panel["title"] == {"text": "Loss against the step", "subtitle": f"diverged at step {diverged}"}
+    # a few steps, ticked at whole steps only
+    for panel in spec["vconcat"][1:]:
+        (line, _), = drawn(panel | {"datasets": spec["datasets"]}, mark="line", x="step")
+        assert line["encoding"]["x"]["axis"]["tickMinStep"] == 1
 
 
 def test_fit_chart_without_a_true_line_or_the_directions_and_with_a_sample():
