@@ -312,3 +312,14 @@ def test_with_an_uploaded_csv_the_chapter_works_on_it_and_says_what_its_link_car
     at = answer(3, "as far", session=session)
     assert verdict(at)[0] == "success"
     assert any("carries the made points' settings only" in c.value for c in at.main.get("caption"))
+
+
+def test_chapter_2s_replay_opens_at_the_first_step_the_question_asks_about():
+    from app_helpers import spec
+
+    at = answer(2, "up")
+    params = {param["name"]: param for param in spec(charts(at)[0]).get("params", [])}
+    assert params["step"]["value"] == 0 and params["step"]["bind"]["max"] == lesson.SLOPE_STEPS
+    page = open_page("pages/2_Loss_slice.py")  # the slice page itself opens at its last step
+    params = {param["name"]: param for param in spec(charts(page)[0]).get("params", [])}
+    assert params["step"]["value"] == params["step"]["bind"]["max"]

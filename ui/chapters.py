@@ -94,7 +94,8 @@ def _slope(chapter, current) -> None:
     settle(2, question, lesson.slope_answer(view.runs), picked, fingerprint)
     st.altair_chart(charts.slice_chart(view.curve, view.runs, param="w", minimum=(s.minimizer, s.min_loss),
                                        steps=steps, diverged_at=view.diverged_at,
-                                       loss_title=f"MSE with b = {lesson.SLOPE_HELD:g}"), width="stretch")
+                                       loss_title=f"MSE with b = {lesson.SLOPE_HELD:g}", at=0),
+                    width="stretch")  # at the start: the first step's slope and arrow, the question's
     play.button(charts.STEP_PARAM, last=steps, frames=steps + 1, key="lesson_play_2")
     explore(chapter, {"slice_param": "w", "slice_hold": "a value", "slice_held": lesson.SLOPE_HELD,
                       "slice_start": lesson.SLOPE_START, "slice_lr": state.format_rate(lr, 6), "slice_steps": steps}, current)

@@ -87,9 +87,10 @@ def _legend(column: int | None = None, *, labels=(), **options) -> alt.Legend:
 CURRENT_FRAME = f"datum.step <= {STEP_PARAM} && {STEP_PARAM} < datum.until"
 
 
-def _scrubber(last: int) -> alt.Parameter:
-    """The in-browser step slider, 0 to ``last`` one step at a time, at ``last``."""
-    return alt.param(name=STEP_PARAM, value=last,
+def _scrubber(last: int, at: int | None = None) -> alt.Parameter:
+    """The in-browser step slider, 0 to ``last`` one step at a time, at
+    ``at`` (``last`` when None)."""
+    return alt.param(name=STEP_PARAM, value=last if at is None else min(max(int(at), 0), last),
                      bind=alt.binding_range(min=0, max=max(last, 1), step=1, name="Step (drag to replay) "))
 
 
@@ -415,7 +416,7 @@ def steep_chart(steep: pd.DataFrame, names: list[str]) -> alt.LayerChart:
 
 def slice_chart(
     curve: pd.DataFrame, runs: pd.DataFrame, *, param: str, minimum: tuple[float, float], steps: int,
-    diverged_at: dict, loss_title: str,
+    diverged_at: dict, loss_title: str, at: int | None = None,
 ) -> alt.LayerChart:
     """The loss along one parameter with the gradient steps drawn on it: each
     step a point joined to the next (the zig-zag), the current step's tangent,
@@ -430,6 +431,7 @@ def slice_chart(
         minimum: (p, loss) of the slice's minimum.
         steps: the number of steps asked for (the scrubber's end).
         diverged_at: {run: loss column where it diverged, or -1}.
+        at: the step shown first (the last when None).
     """
     curve = _finite(curve[["p", "loss"]], "p", "loss")
     runs = _finite(runs[["run", "step", "p", "loss", "grad", "update"]], "p", "loss", "grad").copy()
@@ -446,7 +448,7 @@ def slice_chart(
     runs["l0"], runs["l1"] = runs["loss"] - half * runs["grad"], runs["loss"] + half * runs["grad"]
     names = list(dict.fromkeys(runs["run"]))
     colors = alt.Scale(domain=names, range=list(RUNS[: len(names)]))
-    step = _scrubber(steps)
+    step = _scrubber(steps, at)
     x = alt.X("p:Q", scale=x_scale, title=f"{param} (the moving parameter)")
     y = alt.Y("loss:Q", scale=y_scale, title=loss_title)
     bowl = alt.Chart(curve).mark_line(color=TRUE, strokeWidth=2, clip=True).encode(x=x, y=y)
