@@ -28,10 +28,11 @@ from .helpers import (APP_FINISHED, ARTIFACTS, CHROMIUM, CHROMIUM_ARGS, TIMEOUT_
 #: The sidebar's page links, in the order a learner visits them.
 PAGE_LABELS = ("Home", "Data", "Loss slice", "Loss contour", "Schedules", "LR finder")
 
-#: The number box each page's timed change types into (None: the page has no
-#: setting of its own to change).
+#: The number box each page's timed change types into; on the home page the
+#: timed change is an answer to the lesson's first question (this choice).
+ANSWER = "10 to 1,000 times as many"
 CHANGED_ON = {
-    "Home": None,
+    "Home": ANSWER,
     "Data": "Steps",
     "Loss slice": "Steps",
     "Loss contour": "Steps",
@@ -192,7 +193,11 @@ async def _see(page, label, learner, expect, runs, timeout_ms):
     await _charts_drawn(page, expect)
     await _look(page, seen)
     box_label = CHANGED_ON[label]
-    if box_label is not None and label in learner.changes:
+    if label == "Home":  # the lesson draws nothing before its question is answered
+        runs.clear()
+        began = time.perf_counter()
+        await page.get_by_role("radio", name=ANSWER, exact=True).check(force=True)
+    elif label in learner.changes:
         box = number_input(page, box_label)
         if not await box.is_visible():  # inside a closed expander: open it
             await page.get_by_test_id("stExpander").filter(has=box).locator("summary").first.click()
@@ -200,6 +205,7 @@ async def _see(page, label, learner, expect, runs, timeout_ms):
         runs.clear()
         began = time.perf_counter()
         await box.press("Enter")
+    if label == "Home" or label in learner.changes:
         await asyncio.wait_for(runs.wait(), timeout_ms / 1000)
         await _finished(page, expect)
         await _charts_drawn(page, expect)
