@@ -58,9 +58,14 @@ def test_guessing_answer_bins_the_expected_count_over_descents_steps(data, right
 
 def test_guessing_answer_when_descent_never_gets_there():
     view = lesson.GuessingView(pd.DataFrame(), target=1e-3, expected=400.0, steps=None, lr=1e-8, guesses=1000,
-                               hit=None, box=(1.0, 1.0))
+                               hit=None, box=(1.0, 1.0), condition=1.45e7)
     answer = lesson.guessing_answer(view)
     assert answer.right == ("fewer",) and "guessing wins" in answer.why and "standardizing" in answer.why
+    assert "condition number λmax/λmin is 1.45e7" in answer.why
+    far = lrcore.make_data(x_min=9990.0, x_max=10000.0)  # x far from 0: a valley descent crawls along
+    view = lesson.guessing(far)
+    assert view.steps is None and lesson.guessing_answer(view).right == ("fewer",)
+    assert view.condition == pytest.approx(lrcore.theory.curvature(far).condition_number)
     hopeless = lesson.guessing_answer(lesson.GuessingView(pd.DataFrame(), 1e-3, 1e9, None, 1e-8, 1000, None,
                                                           (1.0, 1.0)))
     assert hopeless.right == ()  # neither got there: these numbers cannot say which is faster

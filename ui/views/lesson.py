@@ -139,7 +139,7 @@ class GuessingView:
     reach it, None if not within ``GUESS_STEPS``); ``lr``; ``guesses`` (drawn);
     ``hit`` (the first drawn guess that got there, or None); ``box`` (half
     widths); ``decade``: the theory's bound on the steps descent needs more
-    for a target ten times smaller."""
+    for a target ten times smaller; ``condition``: the bowl's λmax/λmin."""
 
     race: pd.DataFrame
     target: float
@@ -150,6 +150,7 @@ class GuessingView:
     hit: int | None
     box: tuple
     decade: float = math.nan
+    condition: float = math.nan
 
 
 def guessing(data: lrcore.Dataset) -> GuessingView:
@@ -180,7 +181,7 @@ def guessing(data: lrcore.Dataset) -> GuessingView:
     ], ignore_index=True)
     race = race[np.isfinite(race["gap"]) & (race["gap"] > 0)].reset_index(drop=True)
     decade = float(c.steps_to(GUESS_TOL / 10, lr) - bound)
-    return GuessingView(race, target, float(expected), steps, lr, guesses, hit, half, decade)
+    return GuessingView(race, target, float(expected), steps, lr, guesses, hit, half, decade, c.condition_number)
 
 
 def guessing_answer(view: GuessingView) -> Answer:
@@ -195,7 +196,8 @@ def guessing_answer(view: GuessingView) -> Answer:
     if view.steps is None:
         if view.expected < GUESS_STEPS:
             return Answer(("fewer",), f"{where}, and {odds}{drawn}: here guessing wins. The bowl is a long narrow "
-                          "valley that descent crawls along; standardizing x (sidebar) rounds it out.")
+                          f"valley (its condition number λmax/λmin is {num(view.condition)}) that descent crawls "
+                          "along; standardizing x (sidebar) rounds it out.")
         return Answer((), f"{where}, and {odds}{drawn}.")
     ratio = view.expected / max(view.steps, 1)
     right = tuple(key for key, _, low, high in RACE if low <= ratio < high)
