@@ -311,9 +311,9 @@ def race_answer(c, multiples: tuple, ends: tuple, diverged: tuple, steps: int, s
                 "diverging": "bounces out"}[regime]
         said.append(f"{m:g}/λmax ({what}): " + (f"diverged at step {d}" if d >= 0 else
                                                   "at the minimum, to rounding" if gap <= 1e-12 * start_gap else
-                                                  f"{num(gap)} above"))
+                                                  f"{num(gap)} above the minimum"))
     return Answer(right, (
-        f"After {steps:,} steps the loss is " + "; ".join(said) + ". "
+        f"Each run's loss after {steps:,} steps: " + "; ".join(said) + ". "
         + ("A bounce is not a failure: below the edge a rate near 2/λmax moves the flat direction fastest. "
            if not is_round(c) else "On a round bowl 1/λmax lands on the minimum in one step. ")
         + "Past the edge every bounce is bigger than the last."))
