@@ -56,36 +56,46 @@ def explore(chapter: lesson.Chapter, values: dict, current) -> None:
 
 
 def show(number: int, current) -> None:
-    """Chapter ``number`` (1 to 6) on the data in use (``controls.CurrentData``)."""
+    """Chapter ``number`` (1 to 6) on the data in use (``controls.CurrentData``):
+    its question, and once answered its view, verdict and link."""
     chapter = lesson.CHAPTERS[number - 1]
     st.header(f"{chapter.number}. {chapter.title}", anchor=f"chapter-{chapter.number}")
     st.markdown(chapter.intro)
-    SHOW[number](chapter, current)
+    asking, reveal = CHAPTERS[number]
+    question = asking(current)
+    picked = ask(number, question)
+    if picked is not None:
+        answer = reveal(chapter, current, question, picked)
+        explore(chapter, answer, current)
 
 
-def _guessing(chapter, current) -> None:
-    data, fingerprint = current.data, current.data.fingerprint
-    question = lesson.guessing_question()
-    picked = ask(1, question)
-    if picked is None:
-        return
-    view = compute.lesson_guessing(data, fingerprint)
-    settle(1, question, lesson.guessing_answer(view), picked, fingerprint)
+def _bowl(current):
+    """The MSE's bowl of the data in use (cached)."""
+    return compute.bowl(current.data, current.data.fingerprint, "mse", 1.0)
+
+
+def _finder_defaults() -> dict:
+    return {key: spec.default for key, spec in state.FINDER.items()}
+
+
+# Each chapter: its question from the data in use, and its reveal, which
+# shows the view and the verdict and returns the settings its link opens.
+
+
+def _guessing(chapter, current, question, picked) -> dict:
+    view = compute.lesson_guessing(current.data, current.data.fingerprint)
+    settle(1, question, lesson.guessing_answer(view), picked, current.data.fingerprint)
     st.altair_chart(charts.guess_race(view.race, target=view.target, expected=view.expected,
                                       y_title="best loss so far above the minimum (log scale)"), width="stretch")
     steps = state.CONTOUR["contour_steps"].clamp(max(view.steps or 0, state.CONTOUR["contour_steps"].default))
-    explore(chapter, {"contour_runs": 1, "contour_lr1": state.format_rate(view.lr, 6), "contour_opt1": "sgd",
-                      "contour_w0": lesson.GUESS_START[0], "contour_b0": lesson.GUESS_START[1],
-                      "contour_tol": lesson.GUESS_TOL, "contour_steps": steps,
-                      "contour_guesses": state.CONTOUR["contour_guesses"].clamp(view.guesses)}, current)
+    return {"contour_runs": 1, "contour_lr1": state.format_rate(view.lr, 6), "contour_opt1": "sgd",
+            "contour_w0": lesson.GUESS_START[0], "contour_b0": lesson.GUESS_START[1],
+            "contour_tol": lesson.GUESS_TOL, "contour_steps": steps,
+            "contour_guesses": state.CONTOUR["contour_guesses"].clamp(view.guesses)}
 
 
-def _slope(chapter, current) -> None:
+def _slope(chapter, current, question, picked) -> dict:
     data, fingerprint = current.data, current.data.fingerprint
-    question = lesson.slope_question()
-    picked = ask(2, question)
-    if picked is None:
-        return
     s = compute.slice_of(data, fingerprint, "w", lesson.SLOPE_HELD, "mse", 1.0)
     lr = lesson.slope_rate(s)
     steps = lesson.SLOPE_STEPS
@@ -97,43 +107,33 @@ def _slope(chapter, current) -> None:
                                        loss_title=f"MSE with b = {lesson.SLOPE_HELD:g}", at=0),
                     width="stretch")  # at the start: the first step's slope and arrow, the question's
     play.button(charts.STEP_PARAM, last=steps, frames=steps + 1, key="lesson_play_2")
-    explore(chapter, {"slice_param": "w", "slice_hold": "a value", "slice_held": lesson.SLOPE_HELD,
-                      "slice_start": lesson.SLOPE_START, "slice_lr": state.format_rate(lr, 6), "slice_steps": steps}, current)
+    return {"slice_param": "w", "slice_hold": "a value", "slice_held": lesson.SLOPE_HELD,
+            "slice_start": lesson.SLOPE_START, "slice_lr": state.format_rate(lr, 6), "slice_steps": steps}
 
 
 def _replay(current, view, key: str) -> None:
     """The Data page's chart of one run (a ``fit_view``): the line, the loss
     and the error along each eigen-direction, with Play."""
     data, fingerprint = current.data, current.data.fingerprint
-    curvature = compute.bowl(data, fingerprint, "mse", 1.0)
     st.altair_chart(charts.fit_chart(compute.scatter_sample(data, fingerprint), view.frames, view.curve,
-                                     best=curvature.minimizer, true_line=current.true_line,
+                                     best=_bowl(current).minimizer, true_line=current.true_line,
                                      diverged_at=view.diverged_at, directions=view.directions), width="stretch")
     play.button(charts.STEP_PARAM, last=view.last_step, frames=len(view.frames), key=key)
 
 
-def _overshoot(chapter, current) -> None:
-    data, fingerprint = current.data, current.data.fingerprint
-    question = lesson.overshoot_question()
-    picked = ask(3, question)
-    if picked is None:
-        return
-    c = compute.bowl(data, fingerprint, "mse", 1.0)
-    view = compute.fit_view(data, fingerprint, 1.0, lesson.OVERSHOOT_STEPS, 0.0, 0.0)
-    settle(3, question, lesson.overshoot_answer(c, view.factors, view.regimes), picked, fingerprint)
+def _overshoot(chapter, current, question, picked) -> dict:
+    c = _bowl(current)
+    view = compute.fit_view(current.data, current.data.fingerprint, 1.0, lesson.OVERSHOOT_STEPS, 0.0, 0.0)
+    settle(3, question, lesson.overshoot_answer(c, view.factors, view.regimes), picked, current.data.fingerprint)
     _replay(current, view, "lesson_play_3")
     st.caption(fit.direction_steps(c, 1.0) + " Below the line: the error along each eigen-direction, step by "
                "step; a zig-zag across 0 is a step jumping past the minimum along it.")
-    explore(chapter, {"fit_lr": state.format_rate(1.0, 6), "fit_steps": lesson.OVERSHOOT_STEPS}, current)
+    return {"fit_lr": state.format_rate(1.0, 6), "fit_steps": lesson.OVERSHOOT_STEPS}
 
 
-def _too_large(chapter, current) -> None:
+def _too_large(chapter, current, question, picked) -> dict:
     data, fingerprint = current.data, current.data.fingerprint
-    c = compute.bowl(data, fingerprint, "mse", 1.0)
-    question = lesson.race_question(c, home.MULTIPLES, home.STEPS)
-    picked = ask(4, question)
-    if picked is None:
-        return
+    c = _bowl(current)
     view = compute.home_view(data, fingerprint)
     settle(4, question, lesson.race_answer(c, home.MULTIPLES, view.ends, view.diverged, home.STEPS, view.start_gap),
            picked, fingerprint)
@@ -148,43 +148,40 @@ def _too_large(chapter, current) -> None:
                      format_func=question.label, key="lesson_replay_4")
     _replay(current, compute.fit_view(data, fingerprint, rates[shown], home.STEPS, 0.0, 0.0), "lesson_play_4")
     st.caption(fit.direction_steps(c, rates[shown]))
-    explore(chapter, {"fit_lr": state.format_rate(rates[shown], 6), "fit_steps": home.STEPS}, current)
+    return {"fit_lr": state.format_rate(rates[shown], 6), "fit_steps": home.STEPS}
 
 
-def _decay(chapter, current) -> None:
+def _decay(chapter, current, question, picked) -> dict:
     data, fingerprint = current.data, current.data.fingerprint
-    c = compute.bowl(data, fingerprint, "mse", 1.0)
-    question = lesson.decay_question(data, c)
-    picked = ask(5, question)
-    if picked is None:
-        return
-    lr = lesson.decay_rate(c)
+    lr = lesson.decay_rate(_bowl(current))
     settings = state.OptimizerSettings()
-    view = compute.schedule_view(data, fingerprint, lesson.DECAY_CHOSEN, lr, lesson.DECAY_STEPS, "sgd", settings,
-                                 "mse", lesson.DECAY_BATCH)
-    full = compute.schedule_view(data, fingerprint, lesson.DECAY_CHOSEN, lr, lesson.DECAY_STEPS, "sgd", settings,
-                                 "mse", 0)
+    view, full = (compute.schedule_view(data, fingerprint, lesson.DECAY_CHOSEN, lr, lesson.DECAY_STEPS, "sgd",
+                                        settings, "mse", batch) for batch in (lesson.DECAY_BATCH, 0))
     settle(5, question, lesson.decay_answer(view.names, view.summaries, full.summaries), picked, fingerprint)
     st.altair_chart(charts.schedules_chart(view, log_rates=True), width="stretch")
     play.button(charts.STEP_PARAM, last=view.steps, frames=view.frame_count, key="lesson_play_5")
-    explore(chapter, {"sched_pick": [name for name, _ in lesson.DECAY_CHOSEN], "sched_lr": state.format_rate(lr, 6),
-                      "sched_steps": lesson.DECAY_STEPS, "sched_batch": lesson.DECAY_BATCH}, current)
+    return {"sched_pick": [name for name, _ in lesson.DECAY_CHOSEN], "sched_lr": state.format_rate(lr, 6),
+            "sched_steps": lesson.DECAY_STEPS, "sched_batch": lesson.DECAY_BATCH}
 
 
-def _choose(chapter, current) -> None:
-    data, fingerprint = current.data, current.data.fingerprint
-    c = compute.bowl(data, fingerprint, "mse", 1.0)
-    default = {key: spec.default for key, spec in state.FINDER.items()}
-    question = lesson.choose_question(c, default["finder_min"], default["finder_max"], default["finder_rt_steps"])
-    picked = ask(6, question)
-    if picked is None:
-        return
-    test = compute.range_test_view(data, fingerprint, default["finder_min"], default["finder_max"],
-                                   default["finder_rt_steps"], default["finder_smooth"], default["finder_stop"],
-                                   default["finder_batch"])
-    settle(6, question, lesson.choose_answer(c, test.suggestions["valley"]), picked, fingerprint)
+def _choose(chapter, current, question, picked) -> dict:
+    d = _finder_defaults()
+    test = compute.range_test_view(current.data, current.data.fingerprint, d["finder_min"], d["finder_max"],
+                                   d["finder_rt_steps"], d["finder_smooth"], d["finder_stop"], d["finder_batch"])
+    settle(6, question, lesson.choose_answer(_bowl(current), test.suggestions["valley"]), picked,
+           current.data.fingerprint)
     st.altair_chart(charts.range_test_chart(test.points, test.marks, test.rules), width="stretch")
-    explore(chapter, {}, current)
+    return {}
 
 
-SHOW = {1: _guessing, 2: _slope, 3: _overshoot, 4: _too_large, 5: _decay, 6: _choose}
+#: {chapter: (its question from the data in use, its reveal)}.
+CHAPTERS = {
+    1: (lambda current: lesson.guessing_question(), _guessing),
+    2: (lambda current: lesson.slope_question(), _slope),
+    3: (lambda current: lesson.overshoot_question(), _overshoot),
+    4: (lambda current: lesson.race_question(_bowl(current), home.MULTIPLES, home.STEPS), _too_large),
+    5: (lambda current: lesson.decay_question(current.data, _bowl(current)), _decay),
+    6: (lambda current: lesson.choose_question(_bowl(current), *(_finder_defaults()[key] for key in
+                                                                  ("finder_min", "finder_max", "finder_rt_steps"))),
+        _choose),
+}
