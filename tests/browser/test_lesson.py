@@ -42,6 +42,7 @@ def test_a_learner_answers_all_six_questions_and_plays_a_replay(new_context, app
         assert VERDICT.search(said)
         assert_every_chart_drew(page)
         assert_no_exception(page, f"chapter {number}")
+        _assert_inside_the_window(page, f"chapter {number} at 1280 px")
         count = page.get_by_test_id("stSidebar").get_by_text(re.compile(rf"Lesson: {number} of 6 answered"))
         expect(count).to_be_visible()
         link = page.get_by_test_id("stPageLink").filter(has_text=chapter.page_label)
@@ -92,6 +93,22 @@ def test_a_chapter_embeds_cleanly_for_a_course_page(new_context, app_server):
     screenshot(page, "lesson-embedded")
 
 
+def _assert_inside_the_window(page, where):
+    """No chart drawn past the window's right edge, no sideways scroll, no cut button label."""
+    past = page.evaluate(
+        """() => {
+            const edge = window.innerWidth;
+            const drawn = Array.from(document.querySelectorAll(
+                '[data-testid="stVegaLiteChart"] canvas, [data-testid="stVegaLiteChart"] svg.marks'))
+                .map(d => Math.round(d.getBoundingClientRect().right)).filter(right => right > edge);
+            const cut = Array.from(document.querySelectorAll('[data-testid="stMain"] button'))
+                .filter(b => b.offsetParent && b.scrollWidth > b.clientWidth + 1).map(b => b.innerText);
+            return {drawn, cut, scroll: document.documentElement.scrollWidth - edge};
+        }"""
+    )
+    assert not past["drawn"] and not past["cut"] and past["scroll"] <= 0, f"{where}: {past}"
+
+
 def test_every_chapter_answered_fits_a_phone(new_context, app_server):
     """At 390 px each chapter's question, view and buttons stay inside the window."""
     page = new_context(viewport={"width": 390, "height": 844}, is_mobile=True, has_touch=True).new_page()
@@ -99,16 +116,5 @@ def test_every_chapter_answered_fits_a_phone(new_context, app_server):
         open_page(page, app_server, query=f"chapter={number}")
         _answer(page, number)
         assert_every_chart_drew(page)
-        past = page.evaluate(
-            """() => {
-                const edge = window.innerWidth;
-                const drawn = Array.from(document.querySelectorAll(
-                    '[data-testid="stVegaLiteChart"] canvas, [data-testid="stVegaLiteChart"] svg.marks'))
-                    .map(d => Math.round(d.getBoundingClientRect().right)).filter(right => right > edge);
-                const cut = Array.from(document.querySelectorAll('[data-testid="stMain"] button'))
-                    .filter(b => b.offsetParent && b.scrollWidth > b.clientWidth + 1).map(b => b.innerText);
-                return {drawn, cut, scroll: document.documentElement.scrollWidth - edge};
-            }"""
-        )
-        assert not past["drawn"] and not past["cut"] and past["scroll"] <= 0, f"chapter {number}: {past}"
+        _assert_inside_the_window(page, f"chapter {number}")
         screenshot(page, f"phone-lesson-{number}")
