@@ -98,7 +98,7 @@ st.caption(
 
 st.subheader("The numbers behind it")
 w_end, b_end, loss_end = view.final
-cols = st.columns(6)
+cols = [*st.columns(3), *st.columns(3)]  # two rows of three: six in a row cut their labels at 1280 px
 cols[0].metric("Points n", f"{data.n:,}")
 cols[1].metric("Loss of the guess", "diverged" if view.diverged_at >= 0 else num(loss_end, 4),
                help="The mean squared error of the red line after the last step.")

@@ -1,6 +1,6 @@
 """Every page in a 1280-px laptop window (sidebar open) and on a 390-px phone:
 no chart's drawing runs past the window's right edge, neither the document
-nor the main area scrolls sideways, and no button's label is cut short.
+nor the main area scrolls sideways, and no button's or metric's label is cut short.
 
 The Data, Schedules and LR finder charts are stacks of layered panels, drawn
 with ``width="stretch"``: Streamlit gives every direct child of the top-level
@@ -21,10 +21,12 @@ MEASURE = """() => {
     const drawings = Array.from(document.querySelectorAll(
         '[data-testid="stVegaLiteChart"] canvas, [data-testid="stVegaLiteChart"] svg.marks'));
     const main = document.querySelector('[data-testid="stMain"]');
-    // a label is cut when its text is wider than its box (Streamlit's buttons ellipsize one line)
+    // a label is cut when its text is wider than its box (Streamlit's buttons and metrics ellipsize one line)
     const labels = Array.from(document.querySelectorAll(
         '[data-testid="stMain"] [data-testid^="stBaseButton"], '
-        + '[data-testid="stMain"] [data-testid^="stBaseButton"] [data-testid="stMarkdownContainer"]'));
+        + '[data-testid="stMain"] [data-testid^="stBaseButton"] [data-testid="stMarkdownContainer"], '
+        + '[data-testid="stMain"] [data-testid="stMetricLabel"] *, '
+        + '[data-testid="stMain"] [data-testid="stMetricValue"] *'));
     return {
         window: window.innerWidth,
         chartEnds: drawings.map(drawing => Math.round(drawing.getBoundingClientRect().right)),
@@ -56,4 +58,4 @@ def test_every_page_fits_the_window(new_context, app_server, size, name):
     assert not past, f"charts end at {past} px, past the {shown['window']}-px window"
     assert shown["documentWidth"] <= shown["window"], f"the page scrolls sideways: {shown}"
     assert shown["mainWidth"] <= shown["mainBox"], f"the main area scrolls sideways: {shown}"
-    assert not shown["cut"], f"button labels cut short: {shown['cut']}"
+    assert not shown["cut"], f"button or metric labels cut short: {shown['cut']}"
