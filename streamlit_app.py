@@ -10,16 +10,17 @@ st.set_page_config(page_title="Learning-Rate Explorer", page_icon="📉", layout
 LESSON = state.LESSON
 current = controls.sidebar(LESSON, progress=False)
 
+embedded = controls.embedded()  # in a course page: the linked chapter alone, no sidebar
+
 st.title("Learning-Rate Explorer")
 st.markdown(
-    "Fit a straight line `y = w*x + b` to the points in the sidebar by making the **loss**, the mean squared "
-    "error, as small as it goes. Each chapter asks you to **predict** what gradient descent will do on these "
-    "points, then shows you, with the numbers that decide it. Change the points in the sidebar and the "
-    "answers change with them."
+    "Fit a straight line `y = w*x + b` to a cloud of points by making the **loss**, the mean squared error, as "
+    "small as it goes. Each chapter asks you to **predict** what gradient descent will do on these points, then "
+    "shows you, with the numbers that decide it."
+    + ("" if embedded else " Change the points in the sidebar and the answers change with them.")
 )
 controls.show_notices()
 
-embedded = controls.embedded()  # in a course page: the linked chapter alone
 number = int(controls.linked(LESSON["chapter"]) if embedded else controls.choice(LESSON["chapter"]))
 chapters.show(number, current)
 if embedded:

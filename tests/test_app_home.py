@@ -272,7 +272,7 @@ def test_embedded_the_page_has_no_sidebar_and_reads_its_data_from_the_link(monke
     at = answer(3, "as far", ROUND)
     assert len(at.sidebar.children) == 0  # nothing in the sidebar (13 elements when not embedded)
     assert verdict(at)[0] == "success"  # the standardized points of the link: λmax = 2
-    assert "Share this view" not in texts(at)
+    assert "Share this view" not in texts(at) and "sidebar" not in texts(at)  # no word of a sidebar it lacks
     assert not [r for r in at.radio if r.key == "chapter"] and not at.button  # the linked chapter alone
     assert at.main.get("header")[0].value.startswith("3. ")
 

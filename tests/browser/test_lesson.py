@@ -26,6 +26,8 @@ def _answer(page, number):
     wait_for_app(page)
     alert = page.get_by_test_id("stAlert").filter(has_text=VERDICT)
     expect(alert).to_have_count(1, timeout=TIMEOUT_MS)
+    wait_for_app(page)  # the answer's run has begun (its verdict is drawn): now wait for its end
+    expect(page.get_by_test_id("stVegaLiteChart")).not_to_have_count(0)  # every chapter draws its view
     return alert.inner_text()
 
 
