@@ -124,10 +124,10 @@ RACE = (("fewer", "fewer guesses than descent's steps", 0.0, 1.0),
 
 def guessing_question() -> Question:
     return Question(
-        f"Gradient descent starts at w = {num(GUESS_START[0])}, b = {num(GUESS_START[1])}, at the theory's best "
-        f"constant rate, and runs until its loss is within {num(GUESS_TOL)} of where it started above the best "
-        "fit's. Random guesses are drawn in a box around the start that holds the best fit. To get as close, "
-        "how many guesses would you expect to need?",
+        f"Gradient descent starts at w = {num(GUESS_START[0])}, b = {num(GUESS_START[1])} and runs, at the theory's "
+        "best constant rate, until the loss above the best fit's has shrunk to "
+        f"{num(GUESS_TOL)} of what it was at the start. Random guesses are drawn in a box around the start that "
+        "holds the best fit. To get as close, how many guesses would you expect to need?",
         tuple((key, label) for key, label, _, _ in RACE))
 
 
