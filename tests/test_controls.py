@@ -55,17 +55,11 @@ def notices(at) -> list[str]:
     return [line[2:] for line in said[0].split("\n") if line.startswith("- ")] if said else []
 
 
-# --- the home page's cards ---------------------------------------------------------------------------
+# --- the app's pages ---------------------------------------------------------------------------------
 
 
-def test_page_cards_link_every_page_but_home_with_what_it_shows(app):
-    at = app("controls.page_cards()")
-    links = [element.proto for element in at.get("page_link")]
-    assert [link.label for link in links] == [f"**{label}**" for _, label, _, _ in controls.PAGES[1:]]
-    assert [link.icon for link in links] == [icon for _, _, icon, _ in controls.PAGES[1:]]
-    assert len({link.page_script_hash for link in links}) == len(controls.PAGES) - 1  # five pages, not one five times
-    assert [c.value for c in at.caption] == [about for *_, about in controls.PAGES[1:]]
-    # the app's own files, as the sidebar and the cards name them
+def test_the_pages_are_the_apps_own_files_in_order():
+    # the app's own files, as the sidebar names them
     assert controls.PAGES[0][0] == "streamlit_app.py"
     assert [path for path, *_ in controls.PAGES] == \
         ["streamlit_app.py"] + sorted(str(p.relative_to(ROOT)) for p in (ROOT / "pages").glob("*.py"))
@@ -273,7 +267,7 @@ def test_data_sidebar_returns_the_settings_its_widgets_show(app):
     assert key == state.DataSettings(n=120, noise=0.5, seed=7, std=True).key() and source == controls.MADE
     assert [at.number_input(key=k).value for k in ("n", "noise", "seed")] == [120, 0.5, 7]
     assert not at.radio  # no upload: nothing to choose between
-    assert [link.proto.label for link in at.sidebar.get("page_link")] == [label for _, label, _, _ in controls.PAGES]
+    assert [link.proto.label for link in at.sidebar.get("page_link")] == [label for _, label, _ in controls.PAGES]
 
 
 def test_data_sidebar_mends_a_reversed_x_range_and_says_so(app):

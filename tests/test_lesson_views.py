@@ -137,8 +137,8 @@ def test_decay_question_and_answer_follow_the_numbers():
                                           (2.5, "above")])
 def test_choose_answer_compares_the_range_test_with_the_theory(ratio, right):
     c = lrcore.theory.curvature(DATA)
-    assert lesson.choose_answer(c, ratio * c.lr_optimal).right == (right,)
-    assert lesson.choose_answer(c, math.nan).right == ()
+    assert lesson.choose_answer(c, ratio * c.lr_optimal, 1e-7).right == (right,)
+    assert lesson.choose_answer(c, math.nan, 1e-7).right == ()
     said = lesson.choose_question(c, 1e-7, 10.0, 100).text
     assert f"{c.lr_optimal:.4g}" in said and "100 steps, its rate growing from 1e-7 to 10" in said
 
@@ -150,3 +150,17 @@ def test_the_data_page_says_each_directions_steps_even_when_the_run_diverges():
     at_edge = fit.build(DATA, c.lr_max_stable, 50, 0.0, 0.0).verdict.text
     said = fit.direction_steps(c, c.lr_max_stable)
     assert "steep direction's never shrinks: it keeps its size" in said and said in at_edge
+
+
+def test_decay_and_choose_say_where_the_numbers_do_not_settle_or_the_range_misses():
+    full = [summary(1e-9), summary(1e-3)]
+    assert "converges on its own." in lesson.decay_answer([], [summary(0.9), summary(0.002)], full).why
+    slow = [summary(0.02), summary(0.02)]  # full batch, still a fifth of a percent of the start's gap away
+    said = lesson.decay_answer([], [summary(0.9), summary(0.002)], slow).why
+    assert "at the flat direction's pace: in 1,000 steps it has not got there yet" in said
+    far = lrcore.make_data(x_min=9990.0, x_max=10000.0)  # its edge, 1e-8, lies below the range test's 1e-7
+    c = lrcore.theory.curvature(far)
+    valley = lrcore.lr_range_test(far).suggestions["valley"]
+    said = lesson.choose_answer(c, valley, 1e-7).why
+    assert valley == pytest.approx(1e-7) and "first rate of its range" in said and "it would diverge" in said
+    assert "first rate" not in lesson.choose_answer(lrcore.theory.curvature(DATA), 0.003, 1e-7).why

@@ -19,7 +19,7 @@ from .views import fit, home, lesson
 PAGE_SETTINGS = {"pages/1_Data.py": state.FIT, "pages/2_Loss_slice.py": state.SLICE,
                  "pages/3_Loss_contour.py": state.CONTOUR, "pages/4_Schedules.py": state.SCHED,
                  "pages/5_LR_finder.py": state.FINDER}
-PAGE_ICONS = {path: icon for path, _, icon, _ in controls.PAGES}
+PAGE_ICONS = {path: icon for path, _, icon in controls.PAGES}
 
 
 def question_key(number: int) -> str:
@@ -168,7 +168,7 @@ def _choose(chapter, current, question, picked) -> dict:
     d = _finder_defaults()
     test = compute.range_test_view(current.data, current.data.fingerprint, d["finder_min"], d["finder_max"],
                                    d["finder_rt_steps"], d["finder_smooth"], d["finder_stop"], d["finder_batch"])
-    settle(6, question, lesson.choose_answer(_bowl(current), test.suggestions["valley"]), picked,
+    settle(6, question, lesson.choose_answer(_bowl(current), test.suggestions["valley"], d["finder_min"]), picked,
            current.data.fingerprint)
     st.altair_chart(charts.range_test_chart(test.points, test.marks, test.rules), width="stretch")
     return {}

@@ -31,25 +31,14 @@ UPLOAD_ERROR = "upload_error"
 SOURCE = "data_source"
 MADE, UPLOADED = "Made points", "Uploaded CSV"
 
-#: The app's pages: (file, label, icon, what it shows), in the sidebar's order.
+#: The app's pages: (file, label, icon), in the sidebar's order.
 PAGES = (
-    ("streamlit_app.py", "Home", ":material/home:", "The lesson in a few sentences."),
-    ("pages/1_Data.py", "Data", ":material/scatter_plot:",
-     "The points, the best fit, and the red line walking to it. Make points or upload a CSV, "
-     "pick a learning rate, and replay gradient descent step by step."),
-    ("pages/2_Loss_slice.py", "Loss slice", ":material/show_chart:",
-     "The loss along one parameter, with every step and its slope drawn on it: crawling, bouncing and "
-     "diverging, and what a decaying rate changes. A parabola for the MSE, a broken line for the MAE, and "
-     "Huber in between."),
-    ("pages/3_Loss_contour.py", "Loss contour", ":material/map:",
-     "The loss over (w, b) as a contour map, with up to five runs across it: learning rates, "
-     "optimizers, a narrow valley and its zig-zag, mini-batch noise, and random guessing."),
-    ("pages/4_Schedules.py", "Schedules", ":material/timeline:",
-     "Up to six learning-rate schedules side by side on the same problem, the same mini-batches, "
-     "with the Keras and PyTorch code for each."),
-    ("pages/5_LR_finder.py", "LR finder", ":material/search:",
-     "Hundreds of learning rates at once: where descent is slow, oscillates or diverges, against the "
-     "theory's thresholds; and fastai's LR range test, checked against the known answer."),
+    ("streamlit_app.py", "Home", ":material/home:"),
+    ("pages/1_Data.py", "Data", ":material/scatter_plot:"),
+    ("pages/2_Loss_slice.py", "Loss slice", ":material/show_chart:"),
+    ("pages/3_Loss_contour.py", "Loss contour", ":material/map:"),
+    ("pages/4_Schedules.py", "Schedules", ":material/timeline:"),
+    ("pages/5_LR_finder.py", "LR finder", ":material/search:"),
 )
 
 
@@ -57,16 +46,8 @@ def navigation() -> None:
     """The page list at the top of the sidebar (Streamlit's own list would
     call the home page "streamlit app")."""
     with st.sidebar:
-        for path, label, icon, _ in PAGES:
+        for path, label, icon in PAGES:
             st.page_link(path, label=label, icon=icon)
-
-
-def page_cards() -> None:
-    """One link per page with a sentence on what it shows (the home page)."""
-    for path, label, icon, about in PAGES[1:]:
-        with st.container(border=True):
-            st.page_link(path, label=f"**{label}**", icon=icon)
-            st.caption(about)
 
 
 # --- values that arrive in a link ----------------------------------------------------
@@ -135,7 +116,7 @@ def _link_value(spec: Setting, value) -> str | list[str]:
     if spec.kind == "bool":
         return str(value).lower()
     if spec.kind == "int":
-        return str(value)
+        return str(int(round(value)))
     return value if spec.kind == "rate" else repr(float(value))
 
 
@@ -192,7 +173,7 @@ def table(frame, **kwargs) -> None:
 # --- the lesson's answers, counted in every page's sidebar ------------------------------
 
 ANSWERS = "lesson_answers"  # {chapter: {"right": True, False or None, "data": fingerprint}}, this session only
-CHAPTER_COUNT = 6
+CHAPTER_COUNT = len(state.LESSON["chapter"].options)
 
 
 def record_answer(number: int, right: bool | None, fingerprint: str) -> None:
@@ -216,7 +197,7 @@ def progress_line(answers: dict, fingerprint: str) -> str:
 def lesson_progress(fingerprint: str) -> None:
     """The count of the lesson's answers in the sidebar (nothing before the first)."""
     answers = st.session_state.get(ANSWERS) or {}
-    if answers and not embedded():
+    if answers:
         st.sidebar.caption(progress_line(answers, fingerprint),
                            help="Your answers stay in this browser session; they are not in any link.")
 
@@ -412,8 +393,9 @@ def sidebar(page_settings: dict[str, Setting], *, progress: bool = True) -> Curr
     use. Embedded in another site (``?embed=true``) a page has no sidebar:
     its settings come from the link alone."""
     current = current_data()
-    if not embedded():
-        share_and_reset(page_settings, current.source)
+    if embedded():
+        return current
+    share_and_reset(page_settings, current.source)
     if progress:
         lesson_progress(current.data.fingerprint)
     return current
@@ -445,7 +427,7 @@ def share_and_reset(page_settings: dict[str, Setting], source: str = MADE) -> No
 
 def share_link(settings: dict[str, Setting]) -> str:
     """This page's address with every setting that differs from its default."""
-    params = {key: _url_value(settings[key], value) for key, value in changed(settings).items()}
+    params = {key: _link_value(settings[key], value) for key, value in changed(settings).items()}
     base = st.context.url or ""
     return base + ("?" + urlencode(params, doseq=True) if params else "")
 
@@ -460,31 +442,15 @@ def changed(settings: dict[str, Setting]) -> dict:
     return values
 
 
-def _url_value(spec: Setting, value):
-    """A widget's value as the share link carries it."""
-    if spec.kind == "int":
-        return int(round(value))
-    if spec.kind == "bool":
-        return str(bool(value)).lower()
-    if spec.kind == "multi":
-        return list(value)
-    return value
-
-
 def page_link_at(path: str, label: str, values: dict, icon: str | None = None) -> None:
     """A link to another page that opens it at ``values`` ({key: value}, every
     setting it should show) with this session's data settings: a share link
     too, so it works in a new tab and for someone else (an uploaded CSV
     stays behind, as with every link)."""
-    params = {key: _link_param(DATA[key], value) for key, value in changed(DATA).items()}
-    params.update({key: _link_param(state.ALL[key], value) for key, value in values.items()})
+    params = {key: _link_value(DATA[key], value) for key, value in changed(DATA).items()}
+    params.update({key: _link_value(state.ALL[key], value) for key, value in values.items()})
     params[APPLY] = "1"
     st.page_link(path, label=label, icon=icon, query_params=params)
-
-
-def _link_param(spec: Setting, value) -> str | list[str]:
-    """A value as a link writes it: whole numbers without a decimal point."""
-    return str(int(round(value))) if spec.kind == "int" else _link_value(spec, value)
 
 
 _MARKDOWN_SPECIALS = re.compile(r"([\\`*_\[\]<>~$|#])")

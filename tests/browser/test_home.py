@@ -39,7 +39,7 @@ def test_home_page_shows_its_title_and_the_lessons_first_question(page, app_serv
 def _in_app_page_links(page, base_url):
     """(index, label, path) of each st.page_link on the page that leads to another page of the app.
 
-    Each target once: the sidebar's navigation and the home page's cards may
+    Each target once: the sidebar's navigation and a chapter's link may
     link to the same page.
     """
     home = urllib.parse.urlsplit(current_url(page))

@@ -43,10 +43,10 @@ class HomeView:
     steep: pd.DataFrame
     names: list
     words: str
-    rates: tuple = ()
-    ends: tuple = ()
-    diverged: tuple = ()
-    start_gap: float = float("nan")
+    rates: tuple
+    ends: tuple
+    diverged: tuple
+    start_gap: float
 
 
 def run_name(multiple: float, regime: str, diverged_at: int, crawls: bool) -> str:

@@ -380,8 +380,12 @@ def decay_answer(names: list, summaries: list, full_batch) -> Answer:
     elif right == ("constant",):
         why = " Here the decaying rate's steps shrank before it got there: the constant rate went farther."
     full = [_gap(s) for s in full_batch]
+    settled = full[0] <= 1e-6 * full_batch[0].start_gap  # within a millionth of where it started
     honest = (f" With every point in each step the constant rate ends {num(full[0])} above the minimum and the "
-              f"decaying one {num(full[1])}: there a constant rate below the edge converges on its own.")
+              f"decaying one {num(full[1])}: "
+              + ("there a constant rate below the edge converges on its own." if settled else
+                 "there a constant rate below the edge converges on its own too, geometrically, but at the flat "
+                 f"direction's pace: in {DECAY_STEPS:,} steps it has not got there yet."))
     return Answer(right, said + ratio + why + honest)
 
 
@@ -399,13 +403,18 @@ def choose_question(c, low: float, high: float, steps: int) -> Question:
         f"{num(low)} to {num(high)}. Where will its suggestion (fastai's \"valley\") fall?", CHOOSE)
 
 
-def choose_answer(c, valley: float) -> Answer:
+def choose_answer(c, valley: float, low: float) -> Answer:
+    """From the range test's valley suggestion; ``low``: the first rate of its range."""
     if not math.isfinite(valley):
         return Answer((), "The range test made no suggestion here: its loss never fell.")
     ratio = valley / c.lr_optimal
     right = ("below",) if ratio < 0.5 else ("above",) if ratio > 2.0 else ("near",)
+    first = (" That is the first rate of its range: on these points the range starts too high."
+             if valley <= low * (1 + 1e-9) else "")
+    edge = (f" It is past the edge 2/λmax = {num(c.lr_max_stable, 4)}: as a constant rate it would diverge."
+            if valley > c.lr_max_stable else "")
     return Answer(right, (
-        f"The range test suggests {num(valley, 4)}: {num(ratio)}× the theory's best rate. It reads one short "
-        "run whose rate grows every step and picks a rate from where the loss fell fastest; the theory knows the "
-        "bowl exactly. On a network, where no one knows the λs, the range test is what you have; here you can "
-        "check it."))
+        f"The range test suggests {num(valley, 4)}: {num(ratio)}× the theory's best rate.{first}{edge} It reads "
+        "one short run whose rate grows every step and picks a rate from where the loss fell fastest; the theory "
+        "knows the bowl exactly. On a network, where no one knows the λs, the range test is what you have; here "
+        "you can check it."))
