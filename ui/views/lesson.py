@@ -380,12 +380,12 @@ def decay_answer(names: list, summaries: list, full_batch) -> Answer:
     elif right == ("constant",):
         why = " Here the decaying rate's steps shrank before it got there: the constant rate went farther."
     full = [_gap(s) for s in full_batch]
-    settled = full[0] <= 1e-6 * full_batch[0].start_gap  # within a millionth of where it started
     honest = (f" With every point in each step the constant rate ends {num(full[0])} above the minimum and the "
               f"decaying one {num(full[1])}: "
-              + ("there a constant rate below the edge converges on its own." if settled else
-                 "there a constant rate below the edge converges on its own too, geometrically, but at the flat "
-                 f"direction's pace: in {DECAY_STEPS:,} steps it has not got there yet."))
+              + ("there a constant rate below the edge needs no decay: it ends as close as the decaying one, or "
+                 "closer." if full[0] <= full[1] else
+                 f"there the decaying rate ends closer too in {DECAY_STEPS:,} steps, though a constant rate below the "
+                 "edge converges on its own, geometrically, at the flat direction's pace."))
     return Answer(right, said + ratio + why + honest)
 
 
