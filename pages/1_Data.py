@@ -87,7 +87,7 @@ chart = charts.fit_chart(
     sampled_from=data.n if data.n > len(points) else None,
     directions=view.directions,
 )
-st.altair_chart(chart, width="stretch")
+st.vega_lite_chart(spec=charts.to_spec(chart), width="stretch")
 play.button(charts.STEP_PARAM, last=view.last_step, frames=len(view.frames), key="fit_play")
 controls.verdict(view.verdict)
 st.caption(

@@ -70,8 +70,8 @@ controls.show_notices()
 settings = state.OptimizerSettings(momentum=momentum, alpha=alpha, beta1=beta1, beta2=beta2)
 view = compute.contour_view(data, runs=tuple(runs), settings=settings, start=(w0, b0),
                             steps=steps, batch=batch, loss=loss, delta=delta, tol=tol, guesses=guesses, equal=equal)
-st.altair_chart(
-    charts.contour_chart(view, minimum=view.best),
+st.vega_lite_chart(
+    spec=charts.to_spec(charts.contour_chart(view, minimum=view.best)),
     width="stretch", key="contour_chart", selection_mode=charts.START_PICK,
     on_select=functools.partial(controls.start_from_pick, "contour_chart", charts.START_PICK, "contour_w0",
                                 "contour_b0"),
@@ -97,7 +97,8 @@ cols[3].metric("Best loss", num(view.min_loss, 4),
                help=f"The lowest {state.LOSS_NAMES[loss]} any line reaches.")
 
 st.subheader("Gradient descent against random guessing")
-st.altair_chart(charts.guess_race(view.race, target=view.target_gap, expected=view.expected,
-                                  y_title="best loss so far above the minimum (log scale)"), width="stretch")
+race = charts.guess_race(view.race, target=view.target_gap, expected=view.expected,
+                         y_title="best loss so far above the minimum (log scale)")
+st.vega_lite_chart(spec=charts.to_spec(race), width="stretch")
 st.markdown(view.race_words)
 controls.table(view.table)

@@ -947,3 +947,58 @@ def test_range_test_chart_leaves_out_a_suggestion_that_was_not_found():
     assert drawn_points["loss"].tolist() == [5.0, 2.0, 4.0]
     (_, suggested), = [(u, d) for u, d in drawn(spec, mark="rule", x="lr") if u["mark"].get("color") == charts.GUESS]
     assert suggested["label"].tolist() == ["steep"]
+
+
+# --- the spec the pages send ---------------------------------------------------------------------
+
+
+def _with_data_inlined(node, datasets):
+    """``node`` with every {"name": n} data reference replaced by the rows of dataset n."""
+    if isinstance(node, dict):
+        out = {}
+        for key, value in node.items():
+            if key == "data" and isinstance(value, dict) and set(value) == {"name"}:
+                out[key] = datasets[value["name"]]
+            elif key != "datasets":
+                out[key] = _with_data_inlined(value, datasets)
+        return out
+    if isinstance(node, list):
+        return [_with_data_inlined(item, datasets) for item in node]
+    return node
+
+
+def _rows(values):
+    frame = values if isinstance(values, pd.DataFrame) else pd.DataFrame.from_records(values)
+    return json.loads(frame.to_json(orient="records"))
+
+
+def sent_charts():
+    """pytest params (name, chart) of every chart a page sends, at a small size."""
+    params = [pytest.param(param.values[0], param.values[1], id=param.id) for param in stacked_charts()]
+    view, _, _ = contour_view(MAP_RUNS)
+    sweep = finder.stability_view(DATA, count_rates=20, steps=50, opt=PLAIN, momentum=0.9, tol=1e-3)
+    test = finder.range_test_view(DATA, lrcore.lr_range_test(DATA, steps=50))
+    made = {
+        "contour": charts.contour_chart(view, minimum=lstsq_line(DATA)),
+        "race": charts.guess_race(view.race, target=view.target_gap, expected=view.expected, y_title="gap"),
+        "stability": charts.stability_chart(sweep.sweep, sweep.rules, sweep.regions, 50),
+        "range test": charts.range_test_chart(test.points, test.marks, test.rules),
+    }
+    return params + [pytest.param(name, chart, id=name) for name, chart in made.items()]
+
+
+@pytest.mark.parametrize(("name", "chart"), sent_charts())
+def test_to_spec_is_the_checked_spec_with_the_same_rows_by_name(name, chart):
+    """The pages send ``to_spec`` unchecked: it is the spec ``to_dict`` checks
+    against the Vega-Lite schema (``spec_of``; Streamlit draws with the "none"
+    theme), with every dataset a named DataFrame of the same rows."""
+    with alt.theme.enable("none"):
+        checked = spec_of(chart)
+    sent = charts.to_spec(chart)
+    assert all(isinstance(values, pd.DataFrame) or isinstance(values, list) for values in sent["datasets"].values())
+    assert len(sent["datasets"]) <= len(checked.get("datasets", {}))  # a frame used twice is sent once
+    expected = _with_data_inlined(checked, {k: _rows(v) for k, v in checked.get("datasets", {}).items()})
+    got = _with_data_inlined(sent, {k: _rows(v) for k, v in sent["datasets"].items()})
+    assert got == expected
+    again = charts.to_spec(chart)  # the chart itself is unchanged: a second call gives the same spec
+    assert _with_data_inlined(again, {k: _rows(v) for k, v in again["datasets"].items()}) == got
