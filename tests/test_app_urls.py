@@ -22,8 +22,23 @@ where the value is ignored); no NaN, inf or traceback in the text or the
 charts; a rerun changes nothing. How long the heaviest links take is
 measured by ``python -m benchmarks`` (page reruns at a million points), not
 asserted here.
+
+The edge links (``EDGE_LINKS``, about 120 more) put every number and rate
+setting at the edges of floating point (subnormals, -0.0, the largest floats,
+values that overflow when parsed, one ulp inside and outside each bound,
+values the widget's format shows as a bound, hex, signs, blanks, separators,
+other scripts' digits, ints past 2**53 and 2**63); every pair of a page's
+number settings at each pair of their ends (a seeded covering array); and
+hand-picked settings valid alone but not together (an empty, reversed or
+unresolvable x range, n with the batch size or the outliers, no noise with
+standardized x, momentum near 1 at the largest rate, a reversed range test,
+schedules decayed to almost nothing, a million points with the most steps).
+Besides the checks above, what a page writes from numbers has no signed zero
+and every range it names ("from a to b", "between a and b") is in order, as
+is every explicit scale domain of its charts.
 """
 
+import itertools
 import math
 import random
 import re
@@ -36,6 +51,7 @@ from streamlit.runtime.state.query_params import (
 )
 
 from app_helpers import HOME, PAGE_FILES, all_numbers_finite, charts, open_page, texts
+from app_helpers import spec as chart_spec
 from ui import controls, state
 
 DATA_PAGE = "pages/1_Data.py"
@@ -203,6 +219,8 @@ def test_each_setting_reads_its_own_url_values():
 # --- the URL fuzz ---------------------------------------------------------------------------
 
 LINKS_PER_PAGE = 50
+#: The random links whose page is also rerun (a rerun doubles a link's cost).
+RERUN_EVERY = 5
 
 #: The settings each page shows besides the shared data settings.
 PAGE_SETTINGS = {
@@ -481,15 +499,19 @@ def short(query):
 @pytest.mark.parametrize("page", PAGE_FILES)
 def test_url_fuzz(page):
     """Every link gives a page with no exception, finite numbers and the
-    widgets the link asked for, checked and clamped; a rerun changes nothing.
-    How long a link takes is measured by ``python -m benchmarks``, not here: a
-    time limit passes on a warm machine and fails on a cold one."""
-    for query in LINKS[page]:
+    widgets the link asked for, checked and clamped; a rerun changes nothing
+    (checked on the crafted links and every ``RERUN_EVERY``-th random one:
+    ``test_edge_links`` reruns every link at the edges). How long a link
+    takes is measured by ``python -m benchmarks``, not here: a time limit
+    passes on a warm machine and fails on a cold one."""
+    crafted = CRAFTED_FOR[page] + CRAFTED_ANY
+    for number, query in enumerate(LINKS[page]):
         at = open_page(page, query=query)
         shown = check_page(at, query)
-        at.run()  # a rerun of the same page, as any click makes
-        assert not at.exception, short(query)
-        assert widget_values(at) == shown, short(query)
+        if query in crafted or number % RERUN_EVERY == 0:
+            at.run()  # a rerun of the same page, as any click makes
+            assert not at.exception, short(query)
+            assert widget_values(at) == shown, short(query)
 
 
 def test_the_fuzz_covers_what_it_claims():
@@ -507,3 +529,360 @@ def test_the_fuzz_covers_what_it_claims():
     assert sum(link.get(controls.APPLY) == "1" for _, link in every) >= 10
     for key in state.ALL:
         assert any(key in link for _, link in every), key
+
+
+# --- the edges of floating point, and settings valid alone but not together ------------------
+#
+# Every number and rate setting of a page at the edges of what a float holds
+# and of what its widget shows, and every pair of a page's number settings at
+# an end of their ranges at once (a covering array: each pair of settings sees
+# each pair of ends in some link), then hand-picked pairs that are valid alone
+# and not together. Each link passes ``check_page`` and ``check_words``.
+
+#: Spellings at the edges of parsing a float: subnormals, the largest floats,
+#: values that overflow, many digits, hex, signs, blanks, separators, digits
+#: of other scripts, and words for inf and NaN.
+FLOAT_EDGES = ["5e-324", "-5e-324", "2.2e-308", "-2.2250738585072014e-308", "-0.0", "1e-320", "1e-400",
+               "1.7976931348623157e308", "-1.7976931348623157e308", "1e309", "1e308*", "1e308e1",
+               "0.1000000000000000055511151231257827", "0x1p-3", "0x10", "+5", " 5 ", "5.", ".5", "1_000", "١٢",
+               "infinity", "-infinity", "-nan", "nan", "1e-5", "-1e-5"]
+#: Whole numbers past what an int64 and a float64 hold exactly, and halves.
+INT_EDGES = [str(2**63), str(2**63 + 1), str(-(2**63)), str(-(2**63) - 1), str(2**53), str(2**53 + 1),
+             "9007199254740993.0", "2.5", "0.5", "1.5", "-0.5", "3.4999999999999996"]
+
+#: What Streamlit's number input writes when no format is given.
+DEFAULT_FORMAT = "%0.2f"
+
+
+def shown_by_widget(spec, value: float) -> str:
+    """A number as its widget writes it (its format, printf style)."""
+    return ("%.0f" if spec.kind == "int" else spec.format or DEFAULT_FORMAT) % value
+
+
+def end_values(spec, end: str) -> list[str]:
+    """Spellings of one end ("low" or "high") of a number or rate setting:
+    the bound itself, one ulp inside and outside it, a value the widget's
+    format shows as the bound, and a value far beyond it."""
+    bound = float(spec.low if end == "low" else spec.high)
+    inward, outward = (math.inf, -math.inf) if end == "low" else (-math.inf, math.inf)
+    values = [repr(bound), repr(math.nextafter(bound, inward)), repr(math.nextafter(bound, outward))]
+    if spec.kind == "int":
+        values += [repr(bound + (0.4 if end == "low" else -0.4)), str(int(bound) + (-1 if end == "low" else 1))]
+    elif spec.kind == "rate":
+        values += [f"{bound * (1 + 4e-7 if end == 'low' else 1 - 4e-7):.9g}", repr(bound * (0.5 if end == "low" else 2))]
+    else:  # a value strictly inside that the widget's format rounds onto the bound
+        digits = shown_by_widget(spec, bound)
+        nudge = (spec.high - spec.low) * 1e-9
+        values += [repr(bound + (nudge if end == "low" else -nudge)), digits]
+    return values
+
+
+def numeric_keys(page) -> list[str]:
+    """The number and rate settings a page shows (the data's and its own)."""
+    own = {**state.DATA, **PAGE_SETTINGS[page]}
+    return [key for key, spec in own.items() if spec.kind in ("int", "float", "rate")]
+
+
+#: Settings whose top end makes a link heavy: the pairs take them from a
+#: smaller top (the heaviest links are CRAFTED_FOR's and PAIRS_FOR's).
+LIGHTER_TOP = {"n": "20000"}
+
+
+def covering_rows(count: int) -> list[tuple[int, ...]]:
+    """The fewest rows of 0s and 1s, one column per factor (``count`` of
+    them), in which every pair of columns shows 00, 01, 10 and 11 (a covering
+    array of strength 2, Kleitman and Spencer's): a first row of 0s, then the
+    columns are distinct sets of ceil(rows/2) of the other rows, so any two
+    differ both ways and meet.
+
+    >>> len(covering_rows(8)), len(covering_rows(35)), len(covering_rows(36))
+    (6, 8, 9)
+    """
+    rows = 2
+    while math.comb(rows - 1, math.ceil(rows / 2)) < count:
+        rows += 1
+    columns = list(itertools.combinations(range(1, rows), math.ceil(rows / 2)))[:count]
+    return [tuple(int(row in column) for column in columns) for row in range(rows)]
+
+
+def covering_links(page) -> list[dict]:
+    """Links that put every pair of the page's number settings at every pair
+    of ends (low/low, low/high, high/low, high/high) at least once, each end
+    spelt in turn by ``end_values``."""
+    keys = numeric_keys(page)
+    spellings = {(key, end): end_values(state.ALL[key], end) for key in keys for end in ("low", "high")}
+    for key, top in LIGHTER_TOP.items():
+        if key in keys:
+            spellings[(key, "high")] = [top]
+    used = {}
+    links = []
+    for row in covering_rows(len(keys)):
+        link = {}
+        for key, bit in zip(keys, row):
+            end = ("low", "high")[bit]
+            turn = used.get((key, end), 0)
+            used[(key, end)] = turn + 1
+            choices = spellings[(key, end)]
+            link[key] = choices[turn % len(choices)]
+        links.append(link)
+    return links
+
+
+def spelling_links(page) -> list[dict]:
+    """FLOAT_EDGES (and INT_EDGES for whole numbers) spread over the page's
+    number settings, one link per page (``test_every_setting_reads_the_edges_of_floating_point``
+    reads every spelling for every setting)."""
+    keys = numeric_keys(page)
+    links = []
+    link = {}
+    for i, key in enumerate(keys):
+        pool = FLOAT_EDGES + (INT_EDGES if state.ALL[key].kind == "int" else [])
+        link[key] = pool[(i * 7 + len(PAGE_FILES[0]) * PAGE_FILES.index(page)) % len(pool)]
+    links.append(link)
+    return links
+
+
+ULP = math.nextafter
+#: Settings valid one by one but not together, per page: an empty or reversed
+#: or unresolvable x range, too few points for the batch or the outliers, no
+#: noise with standardized x, momentum near 1 at the largest rate, range tests
+#: with low >= high, schedules decayed to almost nothing, a million points in
+#: a tiny x range with the most steps (CRAFTED_FOR has the other heavy ones).
+PAIRS_ANY = [
+    {"x_min": "10000", "x_max": "10000"},  # mending an empty range must not leave the range's bounds
+    {"x_min": "-10000", "x_max": "-10000"},
+    {"x_min": "10000", "x_max": "-10000"},
+    {"x_min": "3", "x_max": repr(ULP(3.0, math.inf))},
+    {"x_min": "1e15", "x_max": "1000000000000000.1"},
+    {"x_min": "9999.99", "x_max": "10000", "noise": "0"},  # huge magnitude, tiny range
+    {"x_min": "9999.98", "x_max": "10000", "noise": "100", "std": "false"},
+    {"x_min": "-10000", "x_max": repr(ULP(-10000.0, math.inf)), "std": "true"},
+    {"x_min": "0", "x_max": "5e-324", "noise": "0", "std": "true"},
+    {"n": "2", "noise": "0", "std": "true"},
+    {"n": "2", "outliers": "0.5"},
+    {"n": "2", "outliers": "0.5", "noise": "0", "std": "true", "w": "0", "b": "0"},
+    {"n": "3", "outliers": "0.5", "noise": "0", "w": "-0.0", "b": "5e-324"},
+    {"w": "1e-320", "b": "-1e-320", "noise": "0", "x_min": "-1e-300", "x_max": "1e-300"},
+    {"w": "100", "b": "-100", "noise": "100", "x_min": "-10000", "x_max": "10000", "outliers": "0.5"},
+    {"w": "-0.0", "b": "-0.0", "noise": "-0.0", "x_min": "-0.0", "x_max": "-0.0", "outliers": "-0.0", "seed": "-0.0"},
+]
+
+PAIRS_FOR = {
+    HOME: [{"n": "1000000", "noise": "0", "std": "true", "x_min": "9999.98", "x_max": "10000"}],
+    "pages/1_Data.py": [
+        {"fit_lr": "10", "fit_steps": "5000", "x_min": "-10000", "x_max": "10000", "fit_w0": "100", "fit_b0": "-100"},
+        {"fit_lr": "1e-06", "fit_steps": "1", "fit_w0": "5e-324", "fit_b0": "-0.0", "noise": "0"},
+        {"fit_lr": repr(ULP(10.0, 0)), "fit_steps": "5000", "n": "2", "noise": "0", "std": "true"},
+        {"n": "1000000", "fit_steps": "5000", "fit_lr": "10", "noise": "0", "x_min": "9999.98", "x_max": "10000"},
+    ],
+    "pages/2_Loss_slice.py": [
+        {"slice_loss": "huber", "slice_delta": "0.01", "w": "100", "x_min": "-10000", "x_max": "10000",
+         "noise": "100", "outliers": "0.5", "slice_lr": "100", "slice_steps": "500", "slice_start": "1000"},
+        {"slice_decay": "exponential", "slice_decay_rate": "1", "slice_lr": "100", "slice_steps": "500"},
+        {"slice_decay": "inverse time", "slice_decay_rate": "1", "slice_lr": "1e-06", "slice_steps": "500",
+         "slice_start": "-1000"},
+        {"slice_param": "w", "slice_hold": "a value", "slice_held": "-100", "slice_start": "1000",
+         "slice_lr": "100", "x_min": "9999.98", "x_max": "10000"},
+        {"slice_loss": "mae", "slice_param": "w", "n": "2", "noise": "0", "slice_start": "5e-324"},
+        {"slice_start": repr(ULP(-1000.0, 0)), "slice_held": repr(ULP(100.0, 0)), "slice_hold": "a value",
+         "slice_decay": "exponential", "slice_decay_rate": "0.001", "slice_loss": "huber", "slice_delta": "100"},
+    ],
+    "pages/3_Loss_contour.py": [
+        {"contour_runs": "5", "contour_momentum": "0.99", "contour_lr1": "10", "contour_opt1": "momentum",
+         "contour_lr2": "10", "contour_opt2": "nesterov", "contour_lr3": "10", "contour_opt3": "adam",
+         "contour_lr4": "10", "contour_opt4": "rmsprop", "contour_lr5": "10", "contour_opt5": "adagrad",
+         "contour_steps": "5000", "contour_beta1": "0.999", "contour_beta2": "0.9999", "contour_alpha": "0.999"},
+        {"contour_runs": "2", "contour_beta1": "0", "contour_beta2": "0", "contour_alpha": "0", "contour_momentum": "0",
+         "contour_opt1": "adam", "contour_opt2": "rmsprop", "contour_lr1": "1e-06", "contour_lr2": "10"},
+        {"n": "2", "contour_batch": "1000", "contour_steps": "5000", "outliers": "0.5"},
+        {"n": "3", "contour_batch": "2", "contour_loss": "huber", "contour_delta": "0.01", "w": "100",
+         "x_min": "-10000", "x_max": "10000", "noise": "100"},
+        {"contour_w0": "100", "contour_b0": "-100", "contour_tol": "1e-12", "contour_guesses": "0",
+         "x_min": "9999.98", "x_max": "10000", "contour_equal": "true"},
+        {"contour_w0": "5e-324", "contour_b0": "-0.0", "contour_tol": "1", "contour_guesses": "1",
+         "noise": "0", "n": "2", "contour_loss": "mae"},
+    ],
+    "pages/4_Schedules.py": [
+        {"sched_pick": ["exponential_decay", "polynomial_decay", "cosine_decay", "cosine_restarts", "step_decay",
+                        "multistep_decay"],
+         "sched_lr": "1e-06", "sched_exponential_decay_to": "1e-06", "sched_polynomial_decay_end": "0",
+         "sched_polynomial_decay_power": "10", "sched_cosine_restarts_m_mul": "0.01",
+         "sched_cosine_restarts_first": "0.01", "sched_cosine_restarts_t_mul": "1", "sched_step_decay_gamma": "0.01",
+         "sched_step_decay_every": "0.01", "sched_multistep_decay_gamma": "0.01", "sched_steps": "5000"},
+        {"sched_pick": ["one_cycle", "warmup_cosine", "cyclic", "reduce_on_plateau", "inverse_time_decay"],
+         "sched_steps": "10", "sched_one_cycle_pct_start": "0.9", "sched_one_cycle_div": "10000",
+         "sched_one_cycle_three_phase": "true", "sched_warmup_cosine_warmup": "0.9",
+         "sched_warmup_cosine_start": "0.01", "sched_cyclic_up": "0.5", "sched_cyclic_gamma": "0.5",
+         "sched_cyclic_mode": "exp_range", "sched_reduce_on_plateau_patience": "0",
+         "sched_reduce_on_plateau_factor": "0.01", "sched_inverse_time_decay_rate": "1000",
+         "sched_inverse_time_decay_staircase": "true"},
+        {"sched_pick": ["one_cycle", "multistep_decay", "warmup_cosine"], "sched_steps": "10",
+         "sched_one_cycle_pct_start": "0.05", "sched_multistep_decay_first": "0.99",
+         "sched_multistep_decay_second": "0.01", "sched_warmup_cosine_warmup": "0.01", "sched_lr": "10",
+         "sched_opt": "momentum"},
+        {"sched_pick": ["reduce_on_plateau", "cyclic", "exponential_decay"], "sched_steps": "5000", "sched_lr": "10",
+         "sched_reduce_on_plateau_cooldown": "1000", "sched_reduce_on_plateau_patience": "1000",
+         "sched_exponential_decay_staircase": "true", "sched_exponential_decay_to": "1e-06", "sched_batch": "1",
+         "n": "2", "sched_loss": "huber"},
+        {"sched_batch": "1000", "n": "2", "sched_steps": "10", "sched_opt": "adagrad", "sched_lr": "10"},
+    ],
+    "pages/5_LR_finder.py": [
+        {"finder_min": "1", "finder_max": "1e-06"},
+        {"finder_min": "0.001", "finder_max": "0.001"},
+        {"finder_min": "0.001", "finder_max": repr(ULP(0.001, 1))},
+        {"finder_min": repr(ULP(1.0, 0)), "finder_max": "1"},
+        {"finder_min": "1e-10", "finder_max": "1000", "finder_rt_steps": "10", "finder_smooth": "1",
+         "finder_stop": "1.01"},
+        {"finder_opt": "momentum", "finder_momentum": "0.99", "finder_rates": "50", "finder_steps": "10",
+         "finder_tol": "1"},
+        {"finder_opt": "momentum", "finder_momentum": repr(ULP(0.99, 0)), "finder_tol": "1e-12",
+         "x_min": "9999.98", "x_max": "10000", "noise": "0"},
+        {"finder_opt": "adam", "finder_rates": "50", "finder_steps": "10", "finder_tol": "1e-12", "n": "2",
+         "noise": "0"},
+        {"finder_batch": "1000", "n": "2", "finder_rt_steps": "1000", "finder_smooth": "0.001", "finder_stop": "100"},
+    ],
+}
+
+
+def edge_links() -> dict[str, list[dict]]:
+    """Each page's edge links: its covering array over pairs of ends, its
+    spellings, its hand-picked pairs and its turn of PAIRS_ANY."""
+    links = {page: covering_links(page) + spelling_links(page) + list(PAIRS_FOR[page]) for page in PAGE_FILES}
+    for number, link in enumerate(PAIRS_ANY):
+        links[PAGE_FILES[number % len(PAGE_FILES)]].append(link)
+    return links
+
+
+EDGE_LINKS = edge_links()
+
+#: A number as the pages write it: digits with separators, a decimal part and
+#: an exponent, with an ASCII or a typographic minus.
+NUMBER = r"[-−]?\d[\d,]*(?:\.\d+)?(?:e[-+]?\d+)?"
+#: Ranges a page writes: "from a to b" (not "falls from": that is a change),
+#: "between a and b", "outside a to b", "a < lr·λ < b".
+RANGES = [re.compile(rf"(?<!falls )(?:from|outside) ({NUMBER}) to ({NUMBER})(?![\d.])"),
+          re.compile(rf"between ({NUMBER}) and ({NUMBER})(?![\d.])"),
+          re.compile(rf"({NUMBER}) < lr·λ < ({NUMBER})(?![\d.])")]
+#: Zero written with a sign: a -0.0 that reached a sentence.
+NEGATIVE_ZERO = re.compile(r"(?<![\w.])[-−]0(?:\.0*)?(?![\d.\w])")
+
+
+def as_number(text: str) -> float:
+    return float(text.replace("−", "-").replace(",", ""))
+
+
+def check_words(at):
+    """What the page writes from numbers: finite (``check_page``), no signed
+    zero, every range it names in order, every chart's explicit scale domain
+    in order."""
+    said = re.sub(r"`[^`]*`", "", texts(at))
+    assert not NEGATIVE_ZERO.search(said), said[max(0, NEGATIVE_ZERO.search(said).start() - 80):][:160]
+    for pattern in RANGES:
+        for match in pattern.finditer(said):
+            low, high = (as_number(group) for group in match.groups())
+            assert low <= high, match.group(0)
+    for chart in charts(at):
+        for node in _domains(chart_spec(chart)):
+            if len(node) == 2 and all(isinstance(v, (int, float)) for v in node):
+                assert node[0] <= node[1], node
+
+
+def _domains(node):
+    """Every explicit scale domain in a chart's spec."""
+    if isinstance(node, dict):
+        scale = node.get("scale")
+        if isinstance(scale, dict) and isinstance(scale.get("domain"), list):
+            yield scale["domain"]
+        for value in node.values():
+            yield from _domains(value)
+    elif isinstance(node, list):
+        for value in node:
+            yield from _domains(value)
+
+
+@pytest.mark.parametrize("page", PAGE_FILES)
+def test_edge_links(page):
+    """Every number at the edges of floating point and of its range, every
+    pair of a page's numbers at their ends together, and the pairs valid
+    alone but not together: no exception, the widgets show what
+    ``Setting.from_url`` made of the link, finite words and ordered ranges,
+    and a rerun changes nothing."""
+    for query in EDGE_LINKS[page]:
+        at = open_page(page, query=query)
+        shown = check_page(at, query)
+        check_words(at)
+        at.run()
+        assert not at.exception, short(query)
+        assert widget_values(at) == shown, short(query)
+
+
+def test_the_edge_links_cover_every_pair_of_ends():
+    """Each pair of a page's number settings meets at each pair of ends in
+    some link (the ends read back by ``from_url``)."""
+    for page in PAGE_FILES:
+        keys = numeric_keys(page)
+        seen = set()
+        for link in EDGE_LINKS[page]:
+            ends = {}
+            for key in keys:
+                spec = state.ALL[key]
+                value, _ = spec.from_url(link[key]) if key in link else (None, None)
+                if value is not None:
+                    near = (float(spec.high) - float(spec.low)) * 1e-6
+                    ends[key] = "low" if float(value) <= float(spec.low) + near else \
+                        "high" if float(value) >= float(spec.high) - near else None
+            seen |= {(a, ends[a], b, ends[b]) for a in ends for b in ends if a < b}
+        for i, a in enumerate(sorted(keys)):
+            for b in sorted(keys)[i + 1:]:
+                for ea in ("low", "high"):
+                    for eb in ("low", "high"):
+                        if a in LIGHTER_TOP and ea == "high" or b in LIGHTER_TOP and eb == "high":
+                            continue
+                        assert (a, ea, b, eb) in seen, (page, a, ea, b, eb)
+
+
+def test_every_setting_reads_the_edges_of_floating_point():
+    """From a link, each number and rate setting reads every edge spelling as
+    a value in range (the widget shows it with its format) or ignores it with
+    a notice; a finite in-range value keeps its every digit, a signed zero is
+    read as 0, and what its widget's format cannot show is said."""
+    for key, spec in state.ALL.items():
+        if spec.kind not in ("int", "float", "rate"):
+            continue
+        pool = FLOAT_EDGES + INT_EDGES + end_values(spec, "low") + end_values(spec, "high")
+        for raw in pool:
+            value, notice = spec.from_url(raw)
+            if value is None:
+                assert notice, (key, raw)
+                continue
+            assert in_range(key, value), (key, raw, value)
+            if spec.kind == "float":
+                assert math.copysign(1.0, value) == 1.0 or value != 0, (key, raw, value)  # no -0.0
+
+
+def test_a_range_test_link_with_min_at_or_above_max_says_so_on_opening():
+    """The page mends min_lr >= max_lr; the notice comes with the first view,
+    not after the next click."""
+    for low, high in (("1", "1e-06"), ("0.001", "0.001")):
+        at = open_page("pages/5_LR_finder.py", query={"finder_min": low, "finder_max": high})
+        assert not at.exception
+        assert f"min_lr ({float(low):g}) must be below max_lr ({float(high):g})" in texts(at), (low, high)
+
+
+def test_an_empty_x_range_is_mended_inside_the_settings_bounds():
+    top = state.DATA["x_max"].high
+    for x_min, x_max in [(top, top), (ULP(top, 0), top), (-top, -top), (top, ULP(top, 0)), (0.0, 5e-324)]:
+        low, high, notice = state.x_range_fixed(x_min, x_max)
+        assert state.DATA["x_min"].low <= low < high <= top and notice, (x_min, x_max, low, high)
+
+
+def test_schedule_settings_valid_alone_but_not_together_are_said():
+    """A second milestone before the first, a one-cycle phase shorter than a
+    step: the page runs the mended schedule and says how it was mended."""
+    query = {"sched_pick": ["multistep_decay", "one_cycle"], "sched_steps": "10", "sched_multistep_decay_first": "0.99",
+             "sched_multistep_decay_second": "0.01", "sched_one_cycle_pct_start": "0.05"}
+    at = open_page("pages/4_Schedules.py", query=query)
+    assert not at.exception
+    said = texts(at)
+    assert "Multistep: its second milestone (step 1) was not after its first (step 10): it is taken at step 11." in said
+    assert "One-cycle: pct_start = 0.05 leaves a phase shorter than a step in 10 steps: it is taken as 0.15." in said

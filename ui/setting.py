@@ -6,6 +6,7 @@ adjustment with a sentence the page shows the learner."""
 from __future__ import annotations
 
 import math
+import re
 from dataclasses import dataclass
 from typing import Any
 
@@ -13,7 +14,8 @@ from typing import Any
 MAX_URL_VALUE = 64
 #: The most schedules the schedules page runs at once (and a link may name).
 MAX_SCHEDULES = 6
-
+#: How Streamlit's number input writes a float when it is given no format.
+DEFAULT_FORMAT = "%0.2f"
 
 
 def format_rate(value: float, digits: int = 4) -> str:
@@ -49,13 +51,28 @@ class Setting:
     aliases: tuple = ()
 
     def clamp(self, value):
-        """The nearest allowed value."""
+        """The nearest allowed value (a half rounds up to a whole number, and
+        -0.0 is 0.0: a signed zero would be written "-0").
+
+        >>> Setting("n", "n", 2, "int", 0, 10).clamp(2.5), Setting("w", "w", 0.0, "float", -1, 1).clamp(-0.0)
+        (3, 0.0)
+        """
         if self.kind in ("float", "int"):
-            number = min(max(float(value), self.low), self.high)
-            return int(round(number)) if self.kind == "int" else number
+            number = min(max(float(value), self.low), self.high) + 0.0
+            return int(math.floor(number + 0.5)) if self.kind == "int" else number
         if self.kind == "rate":
             return format_rate(min(max(float(value), self.low), self.high), 6)
         return value
+
+    def widget_format(self) -> str:
+        """How the setting's number input writes its value (printf style)."""
+        if self.kind == "int":
+            return "%.0f"
+        if self.format:
+            return self.format
+        # a bound or default that two decimals would not show (0.001, 0.999) needs its digits
+        shows_bounds = all(float(DEFAULT_FORMAT % bound) == bound for bound in (self.low, self.high, self.default))
+        return DEFAULT_FORMAT if shows_bounds else "%g"
 
     def label_of(self) -> dict:
         """{option: the word its widget shows}, for the options that have a label."""
@@ -108,10 +125,16 @@ class Setting:
             return None, f"`{self.key}={shown}` is not a finite number and was ignored."
         value = self.clamp(number)
         numeric = float(value)
-        if numeric != number and not (self.kind == "int" and numeric == round(number)):
+        if number == 0 and re.search(r"[1-9]", text.lower().split("e")[0]):
+            return value, f"`{self.key}={shown}` is too small for a float to hold; using {value}."
+        if numeric != number and not (self.kind == "int" and self.low <= number <= self.high):
             if self.kind == "rate" and math.isclose(numeric, number, rel_tol=1e-5):
                 return value, None  # only rounded to the label's digits
             return value, f"`{self.key}={shown}` is outside {self.describe_range()}; using {value}."
+        if self.kind == "float":
+            box = self.widget_format() % numeric
+            if float(box) != numeric and float(box) in (float(self.low), float(self.high), 0.0):
+                return value, f"`{self.key}={shown}` is used as it is, but its box shows it as {box.strip()}."
         return value, None
 
     def describe_range(self) -> str:

@@ -105,9 +105,9 @@ CONTOUR = _settings(
               labels=tuple(OPTIMIZER_NAMES.values()), aliases=_OLD_OPTIMIZER_NAMES,
               help="PyTorch's update rule for this run.") for i in range(1, MAX_RUNS + 1)],
     Setting("contour_momentum", "Momentum", 0.9, "float", 0.0, 0.99, help="For momentum and Nesterov runs."),
-    Setting("contour_alpha", "RMSprop alpha", 0.99, "float", 0.0, 0.999, help="RMSprop's averaging of g²."),
-    Setting("contour_beta1", "Adam beta1", 0.9, "float", 0.0, 0.999, help="Adam's averaging of g."),
-    Setting("contour_beta2", "Adam beta2", 0.999, "float", 0.0, 0.9999, help="Adam's averaging of g²."),
+    Setting("contour_alpha", "RMSprop alpha", 0.99, "float", 0.0, 0.999, format="%.3f", help="RMSprop's averaging of g²."),
+    Setting("contour_beta1", "Adam beta1", 0.9, "float", 0.0, 0.999, format="%.3f", help="Adam's averaging of g."),
+    Setting("contour_beta2", "Adam beta2", 0.999, "float", 0.0, 0.9999, format="%.4f", help="Adam's averaging of g²."),
     Setting("contour_w0", "Start w0", -2.0, "float", -100.0, 100.0, help="Where every run starts (or click the chart)."),
     Setting("contour_b0", "Start b0", 8.0, "float", -100.0, 100.0, help="Where every run starts (or click the chart)."),
     Setting("contour_steps", "Steps", 500, "int", 1, 5000, help="Updates per run."),
@@ -235,8 +235,37 @@ def x_range_fixed(x_min: float, x_max: float) -> tuple[float, float, str | None]
         notice = f"x from ({x_max:g}) was above x to ({x_min:g}): the two were swapped."
     narrowest = MIN_X_WIDTH * max(1.0, abs(x_min), abs(x_max))
     if x_max - x_min < narrowest:
+        # one unit wide, inside the settings' range: at its top end the range grows downward
+        if x_min + 1.0 <= DATA["x_max"].high:
+            low, high, which = x_min, x_min + 1.0, f"x to is taken as {x_min + 1.0:g}"
+        else:
+            low, high, which = x_max - 1.0, x_max, f"x from is taken as {x_max - 1.0:g}"
         if x_min == x_max:
-            return x_min, x_min + 1.0, f"x from and x to were both {x_min:g}: x to is taken as {x_min + 1:g}."
-        return x_min, x_min + 1.0, (f"x from ({x_min:g}) and x to ({x_max:g}) were too close to draw distinct x: "
-                                    f"x to is taken as {x_min + 1:g}.")
+            return low, high, f"x from and x to were both {x_min:g}: {which}."
+        return low, high, (f"x from ({x_min:g}) and x to ({x_max:g}) were too close to draw distinct x: "
+                           f"{which}.")
     return x_min, x_max, notice
+
+
+def range_test_fixed(min_lr: float, max_lr: float) -> tuple[float, float, str | None]:
+    """The LR range test's (min_lr, max_lr) with min_lr < max_lr: an empty or
+    reversed range runs from min_lr to 1000 × min_lr, with a notice.
+
+    >>> range_test_fixed(1.0, 1e-6)
+    (1.0, 1000.0, 'min_lr (1) must be below max_lr (1e-06): using max_lr = 1000 × min_lr.')
+    """
+    if min_lr < max_lr:
+        return min_lr, max_lr, None
+    return min_lr, min_lr * 1000, f"min_lr ({min_lr:g}) must be below max_lr ({max_lr:g}): using max_lr = 1000 × min_lr."
+
+
+def link_notices(values: dict) -> list[str]:
+    """Notices for settings a link carried that are each valid but not
+    together ({key: checked value}; a missing key is at its default), so the
+    page that opens shows them at once rather than after the next click."""
+    low = values.get("finder_min", FINDER["finder_min"].default)
+    high = values.get("finder_max", FINDER["finder_max"].default)
+    if "finder_min" not in values and "finder_max" not in values:
+        return []
+    _, _, notice = range_test_fixed(low, high)
+    return [notice] if notice else []

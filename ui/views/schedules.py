@@ -14,6 +14,8 @@ prod_t (1 - lr_t*lambda_i), about exp(-lambda_i * sum_t lr_t).
 
 from __future__ import annotations
 
+import math
+
 from dataclasses import dataclass
 
 import numpy as np
@@ -21,7 +23,7 @@ import pandas as pd
 
 import lrcore
 
-from ..catalog import SCHEDULES, build_schedule
+from ..catalog import SCHEDULES, build_schedule, length
 from .common import (MAX_CURVE, TAIL, Preset, Verdict, contour_lines, frame_steps, frame_until, is_round, num,
                      plural, results_table, summarize_runs, thinned)
 from .contour import equal_window, frame_window
@@ -110,18 +112,50 @@ def build(data: lrcore.Dataset, *, chosen: tuple, lr: float, steps: int, optimiz
     plain_full_mse = loss == "mse" and opt == "sgd" and not (batch and batch < data.n)
     flow = ""
     if plain_full_mse:
-        left = [float(np.prod(1.0 - traj.lr[k] * c.lambda_min)) for k in range(len(names))]
+        with np.errstate(over="ignore", invalid="ignore"):  # a product of factors above 1 overflows: it grew
+            left = [float(np.prod(1.0 - traj.lr[k] * c.lambda_min)) for k in range(len(names))]
         which = "every direction" if is_round(c) else "the flat direction"
         column = "error left, every direction" if is_round(c) else "flat direction's error left"
-        table[column] = [num(value) if s.diverged_at is None else "diverged" for value, s in zip(left, summaries)]
+        table[column] = ["diverged" if s.diverged_at is not None else num(value) if math.isfinite(value) else
+                         "grew past 1e308" for value, s in zip(left, summaries)]
         flow = (f"On full-batch MSE each step multiplies the error along {which} by 1 − lr_t·λmin "
                 f"(λmin = {num(c.lambda_min, 4)}), so what is left of it is the product of those factors, about "
                 f"exp(−λmin × the sum of the rates): the sum, gradient-flow time, decides how far "
                 f"{'the error' if is_round(c) else 'the slow direction'} gets.")
     verdict = decay_verdict([name for name, _ in chosen], names, summaries, steps)
     when = when_decay_helps(data, c, lr=lr, opt=opt, loss=loss, batch=batch, optimizer=optimizer)
+    when = " ".join([when, *mended_settings(chosen, steps)])
     return ScheduleView(names, rates, losses, paths, int(steps), lines, window, floor, best,
                         summaries, table, verdict, when, flow)
+
+
+def mended_settings(chosen: tuple, steps: int) -> list[str]:
+    """A sentence for each schedule setting that ``ui.catalog`` had to move
+    to fit the others or the steps (each valid alone): a second milestone
+    not after the first, a warmup as long as the run, a one-cycle phase
+    shorter than a step.
+
+    >>> mended_settings((("multistep_decay", (("first", 0.9), ("second", 0.1))),), 100)
+    ['Multistep: its second milestone (step 10) was not after its first (step 90): it is taken at step 91.']
+    """
+    said = []
+    for name, given in chosen:
+        values = {**SCHEDULES[name].defaults(), **dict(given)}
+        if name == "multistep_decay":
+            first, second = length(values["first"], steps), length(values["second"], steps)
+            if second <= first:
+                said.append(f"Multistep: its second milestone (step {second:,}) was not after its first "
+                            f"(step {first:,}): it is taken at step {first + 1:,}.")
+        elif name == "warmup_cosine" and length(values["warmup"], steps) > steps - 1:
+            said.append(f"Warmup: {length(values['warmup'], steps):,} warmup steps leave no step of the "
+                        f"{steps:,} for the cosine: the warmup is taken as {max(steps - 1, 0):,} steps.")
+        elif name == "one_cycle":
+            low, high = (1.5 / steps, 0.5 - 1.0 / steps) if values["three_phase"] else (1.5 / steps, 1 - 1.5 / steps)
+            pct = values["pct_start"]
+            if not low <= pct <= high:
+                said.append(f"One-cycle: pct_start = {num(pct)} leaves a phase shorter than a step in {steps:,} "
+                            f"steps: it is taken as {num(min(max(pct, low), high))}.")
+    return said
 
 
 def decay_verdict(keys: list, names: list, summaries: list, steps: int) -> Verdict:
