@@ -186,3 +186,33 @@ def test_a_file_at_the_row_limit(data_page, rows, read):
     content = b"x,y\n" + b"".join(b"%d,%d\n" % (i, 2 * i + 1) for i in range(rows))
     expected = check_upload(data_page, f"rows{rows}.csv", content)
     assert (expected is not None) == read
+
+
+def test_the_link_marks_an_upload_in_use_and_a_server_without_it_says_so():
+    """An upload lives in one server's memory. The link marks that one was in
+    use, so a page opened from it on a server without the file (restarted, or
+    another replica behind a load balancer) says so and keeps working on
+    made points, until the learner dismisses it or uploads again."""
+    at = open_page(DATA_PAGE)
+    assert controls.UPLOAD_MARK not in at.query_params
+    upload(at, "kept.csv", FIRST[1])
+    assert at.query_params[controls.UPLOAD_MARK] in ("1", ["1"])
+    assert not [w for w in at.warning if w.value.startswith("The uploaded CSV is not on this server")]
+
+    at.radio(key=controls.SOURCE).set_value(controls.MADE).run()
+    assert controls.UPLOAD_MARK not in at.query_params  # made points in use: no mark
+
+    lost = open_page(DATA_PAGE, query={controls.UPLOAD_MARK: "1", "n": "30"})
+    assert not lost.exception
+    warning = [w.value for w in lost.warning if w.value.startswith("The uploaded CSV is not on this server")]
+    assert warning and "upload the file again" in warning[0]
+    assert points_shown(lost) == "30"  # the made points of the link, still at work
+    assert "30 made points" in texts(lost)
+    lost.button(key="dismiss_upload_lost").click().run()
+    assert controls.UPLOAD_MARK not in lost.query_params
+    assert not [w for w in lost.warning if w.value.startswith("The uploaded CSV is not on this server")]
+
+    again = open_page(DATA_PAGE, query={controls.UPLOAD_MARK: "1"})
+    upload(again, "again.csv", FIRST[1])
+    assert not [w for w in again.warning if w.value.startswith("The uploaded CSV is not on this server")]
+    assert again.query_params[controls.UPLOAD_MARK] in ("1", ["1"])

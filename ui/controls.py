@@ -30,6 +30,14 @@ UPLOAD = "uploaded_data"  # {"name": str, "data": Dataset} in the session only
 UPLOAD_ERROR = "upload_error"
 SOURCE = "data_source"
 MADE, UPLOADED = "Made points", "Uploaded CSV"
+#: In the link while an uploaded CSV is in use. The file itself stays in the
+#: server's memory for this session; the mark lets a page that opens the link
+#: without it (a restarted server, another replica behind a load balancer, a
+#: copied address) say the upload is missing instead of silently using made points.
+UPLOAD_MARK = "upload"
+UPLOAD_LOST = ("The uploaded CSV is not on this server: an uploaded file stays in the memory of the server "
+               "that received it, for that browser session only, and a restarted or different server does "
+               "not have it. This page shows the made points; upload the file again on the Data page to use it.")
 
 #: The app's pages: (file, label, icon), in the sidebar's order.
 PAGES = (
@@ -89,6 +97,7 @@ def import_url(settings: dict[str, Setting] = state.ALL) -> None:
         if value is not None:
             st.session_state[key] = _widget_value(spec, value)
         checked[key] = value
+    notices += state.link_notices({key: value for key, value in checked.items() if value is not None})
     st.session_state[_NOTICES] = st.session_state.get(_NOTICES, []) + notices if again else notices
     if first and checked:
         # On a session's first run Streamlit also reads the link for each
@@ -143,6 +152,10 @@ def add_notice(text: str) -> None:
 
 
 def show_notices() -> None:
+    if upload_lost():
+        with st.container(border=True):
+            st.warning(UPLOAD_LOST, icon=":material/cloud_off:")
+            st.button("Dismiss", key="dismiss_upload_lost", on_click=_forget_upload_mark)
     notices = st.session_state.get(_NOTICES) or []
     if not notices:
         return
@@ -214,7 +227,7 @@ def number(spec: Setting, where=st, **kwargs):
         max_value=float(spec.high),
         value=float(spec.default),
         step=1.0 if whole else kwargs.pop("step", None),
-        format="%.0f" if whole else kwargs.pop("format", spec.format),
+        format="%.0f" if whole else kwargs.pop("format", spec.widget_format()),
         key=spec.key,
         help=spec.help,
         **BIND,
@@ -366,8 +379,29 @@ def data_sidebar() -> tuple[state.DataSettings, str]:
     x_min, x_max, notice = state.x_range_fixed(x_min, x_max)
     if notice:
         add_notice(notice)
+    _mark_upload(source == UPLOADED)
     settings = state.DataSettings(n, w, b, noise, x_min, x_max, outliers, seed, std)
     return settings, source
+
+
+def _mark_upload(in_use: bool) -> None:
+    """Keep ``UPLOAD_MARK`` in the link while an uploaded CSV is in use, and
+    out of it while this session's made points are."""
+    marked = UPLOAD_MARK in st.query_params
+    if in_use and not marked:
+        st.query_params[UPLOAD_MARK] = "1"
+    elif marked and st.session_state.get(UPLOAD) is not None and not in_use:
+        del st.query_params[UPLOAD_MARK]
+
+
+def upload_lost() -> bool:
+    """Whether the link says an uploaded CSV was in use that this session
+    does not hold."""
+    return UPLOAD_MARK in st.query_params and st.session_state.get(UPLOAD) is None and not embedded()
+
+
+def _forget_upload_mark() -> None:
+    st.query_params.pop(UPLOAD_MARK, None)
 
 
 def _linked_data() -> state.DataSettings:
