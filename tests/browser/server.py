@@ -41,7 +41,10 @@ def health(base_url: str, timeout: float = 2.0) -> str | None:
 class Server:
     """A running ``streamlit run``: ``base_url``, ``pid``, its memory, and ``stop()``."""
 
-    def __init__(self, log_path: pathlib.Path, args: tuple[str, ...] = ()):
+    def __init__(self, log_path: pathlib.Path, args: tuple[str, ...] = (), env: dict[str, str] | None = None):
+        """``args`` are added to the command line; ``env`` to the environment
+        (for options Streamlit refuses on the command line, e.g.
+        ``STREAMLIT_SERVER_COOKIE_SECRET``)."""
         self.log_path = pathlib.Path(log_path)
         self.log_path.parent.mkdir(parents=True, exist_ok=True)
         port = free_port()
@@ -59,6 +62,7 @@ class Server:
             self.process = subprocess.Popen(
                 command,
                 cwd=ROOT,
+                env={**os.environ, **(env or {})},
                 stdin=subprocess.DEVNULL,
                 stdout=log,
                 stderr=subprocess.STDOUT,
