@@ -3,6 +3,7 @@
     python -m benchmarks            # every table (about a minute)
     python -m benchmarks --quick    # fewer repeats, smaller naive baseline
     python -m benchmarks --lesson   # only the lesson's table: what an answer costs
+    python -m benchmarks --browser  # only the browser's table (python -m benchmarks.browser_latency)
 
 Each row is a median over repeats; "vs baseline" is the baseline's time over
 the row's time (how many times faster), the baseline named in the row.
@@ -74,7 +75,14 @@ def main(argv=None) -> None:
     parser = argparse.ArgumentParser(prog="python -m benchmarks", description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="fewer repeats and a smaller naive baseline")
     parser.add_argument("--lesson", action="store_true", help="only the lesson's table: what an answer costs")
+    parser.add_argument("--browser", action="store_true",
+                        help="only the browser's table: first paint and one change in Chromium (benchmarks.browser_latency)")
     args = parser.parse_args(argv)
+    if args.browser:
+        from . import browser_latency
+
+        browser_latency.main([])
+        return
     repeats = 3 if args.quick else 7
     print(f"numpy {np.__version__}, Python {platform.python_version()}, {platform.machine()}")
     if args.lesson:
