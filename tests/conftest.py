@@ -1,9 +1,36 @@
-"""Shared fixtures: seeded datasets that stress different things."""
+"""Shared fixtures: seeded datasets that stress different things; and one
+scan of the installed packages per test process."""
+
+import functools
+import os
 
 import numpy as np
 import pytest
+from streamlit.components.v2 import manifest_scanner
 
 import lrcore
+
+# Every AppTest run asks Streamlit for the custom components that installed
+# packages declare, and Streamlit answers by reading the metadata of every
+# installed distribution: 0.3 to 0.9 s a run on a slow machine, most of a
+# page's run under AppTest. A server does it once, at start. The installed
+# packages do not change while the tests run, so one scan per process gives
+# every run the answer a fresh scan would (the app's one custom component,
+# the player in ui/play.py, is declared in code, not by a package).
+manifest_scanner.scan_component_manifests = functools.cache(manifest_scanner.scan_component_manifests)
+
+
+def pytest_runtest_setup(item):
+    """A worker that has no browser test left to run lowers its priority.
+
+    The browser tests (one xdist group, run first by the worker that gets
+    them) wait on Chromium and a server, which need both cores in bursts; a
+    page run under AppTest beside them at the same priority took them from
+    12 to 21 minutes on a 2-core machine, and a replay outran its Pause
+    button. Niced, the other worker uses only the time they leave idle."""
+    if (os.environ.get("PYTEST_XDIST_WORKER") and hasattr(os, "nice")
+            and item.get_closest_marker("browser") is None and os.nice(0) < 10):
+        os.nice(10)
 
 
 def lstsq_line(data):

@@ -20,11 +20,17 @@ HERE = pathlib.Path(__file__).resolve().parent
 SERVER_LOG = ARTIFACTS / "streamlit-server.log"
 
 
+@pytest.hookimpl(tryfirst=True)
 def pytest_collection_modifyitems(config, items):
-    """Mark every test collected from this folder `browser` (`-m "not browser"` skips them)."""
+    """Mark every test collected from this folder `browser` (`-m "not browser"`
+    skips them), and put them in one xdist group: under `-n`, one worker runs
+    them all, with one server and one Chromium, as without `-n`. (Two
+    workers running browser tests at once took a 2-core machine twice as
+    long as one, and the ten-learner load test ran out of time.)"""
     for item in items:
         if HERE in item.path.parents:
             item.add_marker(pytest.mark.browser)
+            item.add_marker(pytest.mark.xdist_group("browser"))
 
 
 @pytest.hookimpl(wrapper=True, tryfirst=True)

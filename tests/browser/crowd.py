@@ -22,6 +22,8 @@ import time
 import urllib.parse
 from dataclasses import dataclass, field
 
+import numpy as np
+
 from .helpers import (APP_FINISHED, ARTIFACTS, CHROMIUM, CHROMIUM_ARGS, TIMEOUT_MS, VIEWPORT, in_use,
                       number_input, sidebar_link)
 
@@ -242,7 +244,8 @@ async def _look(page, seen):
 def problems(visits) -> list[str]:
     """What went wrong, one line each: a learner who could not finish, an
     exception, someone else's data, a chart that did not draw, a change
-    that was not timed."""
+    the learner made (the home page's answer and ``Learner.changes``) that
+    was not timed."""
     found = []
     for visit in visits:
         if visit.error:
@@ -258,7 +261,8 @@ def problems(visits) -> list[str]:
                 found.append(f"{where}: saw {seen.in_use!r}, their data is {visit.learner.expected!r}")
             if seen.charts == 0 or seen.charts_drawn != seen.charts:
                 found.append(f"{where}: {seen.charts_drawn} of {seen.charts} charts drawn")
-            if CHANGED_ON[seen.page] and seen.redraw_s is None:
+            changed = seen.page == "Home" or seen.page in visit.learner.changes
+            if changed and seen.redraw_s is None:
                 found.append(f"{where}: the change was not timed")
     return found
 
@@ -269,14 +273,9 @@ def redraws(visits) -> list[float]:
 
 
 def percentile(values, q):
-    """The q-th percentile (0..100) of ``values``, linear between ranks."""
-    ordered = sorted(values)
-    if not ordered:
-        return float("nan")
-    rank = (len(ordered) - 1) * q / 100
-    low = int(rank)
-    high = min(low + 1, len(ordered) - 1)
-    return ordered[low] + (ordered[high] - ordered[low]) * (rank - low)
+    """The q-th percentile (0..100) of ``values``, linear between ranks; NaN for none."""
+    values = list(values)
+    return float(np.percentile(values, q)) if values else float("nan")
 
 
 # --- the class ------------------------------------------------------------------------
@@ -292,7 +291,8 @@ SCHEDULE_SETS = (
 HEAVIEST_SCHEDULES = ("constant", "exponential_decay", "cosine_decay", "one_cycle", "reduce_on_plateau", "cyclic")
 
 
-def make_learners(count: int, *, largest: bool = False, uploads_every: int = 5) -> list:
+def make_learners(count: int, *, largest: bool = False, uploads_every: int = 5,
+                  changed_pages: int | None = None) -> list:
     """``count`` learners, each with data and settings of their own.
 
     Learner i draws points around its own line, with its own size, noise,
@@ -300,6 +300,9 @@ def make_learners(count: int, *, largest: bool = False, uploads_every: int = 5) 
     CSV of its own instead. Losses, optimizers and schedules rotate. With
     ``largest``, every learner takes a million points and each page's
     largest work: the most steps, runs, guesses, rates and schedules.
+    With ``changed_pages``, learner i changes a widget on that many of the
+    five pages with a number box, from the i-th on in turn, and only answers
+    the home page's question on the others; otherwise on all five.
     """
     import lrcore
     from ui import controls, state
@@ -332,6 +335,10 @@ def make_learners(count: int, *, largest: bool = False, uploads_every: int = 5) 
             })
             changes = {"Data": 4999 - i, "Loss slice": 499 - i, "Loss contour": 4999 - i, "Schedules": 4999 - i,
                        "LR finder": 1999 - i}
+        if changed_pages is not None:
+            labels = list(changes)
+            kept = {labels[(i + k) % len(labels)] for k in range(changed_pages)}
+            changes = {label: value for label, value in changes.items() if label in kept}
         query = {key: str(value).lower() if isinstance(value, bool) else value
                  for key, value in {**data, **pages}.items()}
         settings = state.DataSettings(**data)

@@ -145,6 +145,35 @@ def in_use(page):
     return page.get_by_test_id("stSidebar").get_by_test_id("stCaptionContainer").filter(has_text="In use:")
 
 
+def pause_replay(page):
+    """Click the replay's Pause. On a slow machine the replay may reach its
+    end (Pause turns back into Play) before the click: then play it again and
+    pause at once."""
+    from playwright.sync_api import Error
+
+    pause, play = page.get_by_role("button", name="⏸ Pause"), page.get_by_role("button", name="▶ Play")
+    for _ in range(3):
+        if pause.is_visible():
+            try:
+                pause.click(timeout=3000)
+                return
+            except Error:  # it turned back into Play meanwhile
+                pass
+        play.click()
+    pause.click()
+
+
+def upload_csv(page, name, content: bytes, shows: str):
+    """Choose "Your own points" on the Data page, upload ``content`` as the
+    CSV ``name``, and wait until the sidebar's sentence ``shows`` it and the
+    run it started has finished."""
+    page.get_by_text("Your own points").click()
+    page.get_by_test_id("stFileUploaderDropzoneInput").set_input_files(
+        files=[{"name": name, "mimeType": "text/csv", "buffer": content}])
+    _expect()(in_use(page)).to_contain_text(shows)
+    wait_for_app(page)
+
+
 def assert_no_exception(page, where=""):
     """No st.exception box (an uncaught error in the script) on the page."""
     boxes = page.get_by_test_id("stException")

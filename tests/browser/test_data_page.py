@@ -13,9 +13,11 @@ from .helpers import (
     in_use,
     number_input,
     open_page,
+    pause_replay,
     screenshot,
     scrub,
     sidebar_link,
+    upload_csv,
     wait_for_app,
     wait_for_url,
 )
@@ -87,7 +89,7 @@ def test_play_replays_the_run_in_the_browser_and_pause_holds_the_frame(page, app
                            arg=[slider.element_handle(), first], timeout=TIMEOUT_MS)
     later = chart.screenshot()
     assert early != later, "the drawn frame did not change while playing"
-    page.get_by_role("button", name="⏸ Pause").click()
+    pause_replay(page)
     expect(page.get_by_role("button", name="▶ Play")).to_be_visible()
     held = slider.input_value()
     page.wait_for_timeout(400)  # a few ticks' worth: the frame must stay
@@ -158,11 +160,7 @@ def test_a_link_s_data_and_an_upload_come_along_to_every_page(page, app_server):
         expect(in_use(page)).to_contain_text("1,002 made points")
         expect(number_input(page, "Seed")).to_have_value("102")
     click_and_wait(page, sidebar_link(page, "Data"))
-    page.get_by_text("Your own points").click()
-    page.get_by_test_id("stFileUploaderDropzoneInput").set_input_files(
-        files=[{"name": "mine.csv", "mimeType": "text/csv", "buffer": b"x,y\n0,1\n1,3\n2,5\n"}])
-    expect(in_use(page)).to_contain_text("mine.csv, 3 points")
-    wait_for_app(page)
+    upload_csv(page, "mine.csv", b"x,y\n0,1\n1,3\n2,5\n", shows="mine.csv, 3 points")
     for label in ("Home", "Loss contour", "Data"):
         click_and_wait(page, sidebar_link(page, label))
         expect(in_use(page)).to_have_text("In use: mine.csv, 3 points; least-squares line y = 2·x + 1.")

@@ -1,6 +1,9 @@
 """A class at once: ten learners on one server, each in a browser context of
 its own, with their own data (made points or an uploaded CSV) and settings,
-walking through every page and changing a setting on each.
+walking through every page, answering the home page's question and
+changing a number on one other page (each page's number is changed by two
+learners: a change on every page by every learner doubled the test's time
+and checked nothing more).
 
 Whatever the others do, each learner must see only their own data on every
 page (the sidebar's "In use" sentence, computed from the data the page ran
@@ -17,9 +20,11 @@ MEMORY_BUDGET_MIB = 600
 
 
 def test_ten_learners_at_once_each_see_only_their_own_data(chromium_path, own_server):
-    learners = crowd.make_learners(LEARNERS)
+    learners = crowd.make_learners(LEARNERS, changed_pages=1)
     assert len({learner.expected for learner in learners}) == LEARNERS, "two learners share data: a leak would hide"
     assert sum(learner.upload is not None for learner in learners) >= 2
+    changed = [label for learner in learners for label in learner.changes]
+    assert set(changed) == set(crowd.PAGE_LABELS) - {"Home"}, "some page's widget is changed by no learner"
 
     visits = crowd.run_crowd(own_server.base_url, learners)
 
