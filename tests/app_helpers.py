@@ -26,6 +26,11 @@ def open_page(page: str = HOME, query: dict | None = None, session: dict | None 
     return at.run()
 
 
+#: How closely a chart's numbers match the engine's: a large frame's floats are
+#: sent as float32 where that draws the same (ui.charts.compact), 2**-24 apart at most.
+DRAWN_RTOL = 2.0**-24
+
+
 def charts(at: AppTest) -> list:
     return list(at.get("vega_lite_chart"))
 

@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 
 import lrcore
-from app_helpers import charts, datasets, drawable, metrics, open_page, scale_domains, texts
+from app_helpers import DRAWN_RTOL, charts, datasets, drawable, metrics, open_page, scale_domains, texts
 from ui import state
 from ui.views import contour
 
@@ -48,8 +48,8 @@ def test_defaults_draw_the_runs_computed_by_lrcore():
     for k in range(len(rates)):
         run = paths[paths["run"].str.startswith(f"run {k + 1}:")]
         assert len(run) > 0
-        np.testing.assert_allclose(run["w"], traj.w[k, run["step"].to_numpy()], rtol=1e-12)
-        np.testing.assert_allclose(run["b"], traj.b[k, run["step"].to_numpy()], rtol=1e-12)
+        np.testing.assert_allclose(run["w"], traj.w[k, run["step"].to_numpy()], rtol=DRAWN_RTOL)
+        np.testing.assert_allclose(run["b"], traj.b[k, run["step"].to_numpy()], rtol=DRAWN_RTOL)
     # the third run is past the edge 2/λmax: it diverges, is drawn only while finite, and is labelled
     c = lrcore.theory.curvature(data)
     assert rates[2] > c.lr_max_stable

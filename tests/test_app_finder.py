@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 
 import lrcore
-from app_helpers import charts, datasets, drawable, open_page, texts
+from app_helpers import DRAWN_RTOL, charts, datasets, drawable, open_page, texts
 from ui import compute, state
 from ui.views import finder
 from ui.views.common import num
@@ -61,8 +61,8 @@ def test_the_first_diverging_rate_is_within_one_grid_step_of_the_edge(session):
     assert not found.diverging[rates < c.lr_max_stable].any()
     # the page draws that sweep (a log axis: gaps > 0) and says where it broke
     drawn, shown = sweep_of(at), found.final_gap > 0
-    np.testing.assert_allclose(drawn["lr"], rates[shown], rtol=1e-12)
-    np.testing.assert_allclose(drawn["final_gap"], found.final_gap[shown], rtol=1e-12)
+    np.testing.assert_allclose(drawn["lr"], rates[shown], rtol=DRAWN_RTOL)
+    np.testing.assert_allclose(drawn["final_gap"], found.final_gap[shown], rtol=DRAWN_RTOL)
     assert f"The first diverging rate is {num(first, 4)}, {num(first / c.lr_max_stable, 4)}× the theory's edge" \
         in texts(at)
 
@@ -85,7 +85,7 @@ def test_momentum_diverges_at_its_own_edge_and_draws_only_its_rule(beta):
     assert edge <= first <= edge * step
     assert not sweep.loc[sweep["lr"] < edge, "diverging"].any()
     shown = sweep["final_gap"] > 0
-    np.testing.assert_allclose(sweep_of(at)["lr"], sweep.loc[shown, "lr"], rtol=1e-12)
+    np.testing.assert_allclose(sweep_of(at)["lr"], sweep.loc[shown, "lr"], rtol=DRAWN_RTOL)
 
 
 def test_the_optimizer_choice_changes_the_rules_drawn():

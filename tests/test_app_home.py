@@ -11,7 +11,7 @@ import numpy as np
 import pytest
 
 import lrcore
-from app_helpers import alerts, charts, datasets, open_page, texts
+from app_helpers import DRAWN_RTOL, alerts, charts, datasets, open_page, texts
 from ui import controls
 from ui.views import home, lesson
 from ui.views.common import num
@@ -303,7 +303,7 @@ def test_chapter_4s_four_runs_are_named_by_what_they_do(query):
         gaps = losses[: last + 1] - c.min_loss
         drawn = curves[curves["run"] == name]
         assert drawn["step"].tolist() == np.flatnonzero(gaps > 0).tolist()
-        np.testing.assert_allclose(drawn["gap"], gaps[drawn["step"].to_numpy()], rtol=1e-9)
+        np.testing.assert_allclose(drawn["gap"], gaps[drawn["step"].to_numpy()], rtol=DRAWN_RTOL)
 
 
 def test_with_an_uploaded_csv_the_chapter_works_on_it_and_says_what_its_link_carries():

@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 
 import lrcore
-from app_helpers import alerts, charts, datasets, drawable, open_page, texts
+from app_helpers import DRAWN_RTOL, alerts, charts, datasets, drawable, open_page, texts
 from ui import state
 from ui.views.common import num
 
@@ -60,7 +60,7 @@ def test_defaults_and_the_plotted_rates_follow_the_published_formulas():
     for name, formula in formulas.items():
         drawn = rates[rates["run"] == name]
         assert drawn["step"].min() == 0 and drawn["step"].max() == steps - 1
-        np.testing.assert_allclose(drawn["lr"], formula(drawn["step"].to_numpy()), rtol=1e-12)
+        np.testing.assert_allclose(drawn["lr"], formula(drawn["step"].to_numpy()), rtol=DRAWN_RTOL)
         # the table's sum of the rates, every step's, by the same formula
         assert rows[name]["sum of the rates"] == num(float(formula(np.arange(steps)).sum()))
     assert at.get("code"), "the code blocks show"

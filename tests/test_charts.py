@@ -18,6 +18,8 @@ import altair as alt
 import numpy as np
 import pandas as pd
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 import lrcore
 from conftest import lstsq_line
@@ -952,6 +954,26 @@ def test_range_test_chart_leaves_out_a_suggestion_that_was_not_found():
 # --- the spec the pages send ---------------------------------------------------------------------
 
 
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.floats(allow_nan=True, allow_infinity=True), min_size=1, max_size=40),
+       st.lists(st.integers(-2**62, 2**62), min_size=1, max_size=40))
+def test_compact_keeps_every_value_to_what_a_chart_can_show(floats, ints):
+    """Whole numbers and text exactly; a float column moved by at most a
+    10,000th of its spread (relative 1e-7 for one value alone), inf and NaN
+    as they were."""
+    frame = pd.DataFrame({"f": floats + floats[:1] * (40 - len(floats)), "i": ints + ints[:1] * (40 - len(ints)),
+                          "s": ["run %d" % (i % 3) for i in range(40)]})
+    small = charts.compact(frame, float32_rows=1)
+    assert small["i"].tolist() == frame["i"].tolist() and small["s"].tolist() == frame["s"].tolist()
+    before, after = frame["f"].to_numpy(), small["f"].to_numpy(dtype=float)
+    assert np.array_equal(np.isnan(before), np.isnan(after)) and np.array_equal(np.isinf(before), np.isinf(after))
+    finite = np.isfinite(before)
+    if finite.any():
+        moved = np.abs(after[finite] - before[finite])
+        spread = float(before[finite].max()) - float(before[finite].min())  # inf, not a warning, past 1e308
+        assert np.all(moved <= np.maximum(charts.FLOAT32_SPREAD * spread, 1e-7 * np.abs(before[finite])))
+
+
 def _with_data_inlined(node, datasets):
     """``node`` with every {"name": n} data reference replaced by the rows of dataset n."""
     if isinstance(node, dict):
@@ -997,7 +1019,9 @@ def test_to_spec_is_the_checked_spec_with_the_same_rows_by_name(name, chart):
     sent = charts.to_spec(chart)
     assert all(isinstance(values, pd.DataFrame) or isinstance(values, list) for values in sent["datasets"].values())
     assert len(sent["datasets"]) <= len(checked.get("datasets", {}))  # a frame used twice is sent once
-    expected = _with_data_inlined(checked, {k: _rows(v) for k, v in checked.get("datasets", {}).items()})
+    # sent in compact types (charts.compact): the same rows, floats to float32 where that draws the same
+    expected = _with_data_inlined(checked, {k: _rows(charts.compact(pd.DataFrame.from_records(v)))
+                                            for k, v in checked.get("datasets", {}).items()})
     got = _with_data_inlined(sent, {k: _rows(v) for k, v in sent["datasets"].items()})
     assert got == expected
     again = charts.to_spec(chart)  # the chart itself is unchanged: a second call gives the same spec

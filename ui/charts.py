@@ -121,7 +121,7 @@ def _name_data(chart, datasets: dict) -> None:
         hashed = hashlib.sha1(pd.util.hash_pandas_object(data, index=False).to_numpy().tobytes())
         hashed.update(json.dumps([str(c) for c in data.columns]).encode())
         name = f"data-{hashed.hexdigest()[:20]}"
-        datasets[name] = data.reset_index(drop=True)
+        datasets[name] = compact(data.reset_index(drop=True))
         chart.data = alt.NamedData(name=name)
     for key in ("layer", "vconcat", "hconcat", "concat"):
         parts = getattr(chart, key, alt.Undefined)
@@ -130,6 +130,55 @@ def _name_data(chart, datasets: dict) -> None:
             setattr(chart, key, parts)
             for part in parts:
                 _name_data(part, datasets)
+
+
+#: A float column is sent as float32 only if that moves no value by more than
+#: this fraction of the column's spread (a 10,000th of a chart's width) and
+#: every nonzero magnitude lies well inside float32's normal range.
+FLOAT32_SPREAD, FLOAT32_RANGE = 1e-4, (1e-30, 1e30)
+#: Frames shorter than this keep float64 (a rule or a label: no bytes to save).
+FLOAT32_ROWS = 100
+
+
+def compact(frame: pd.DataFrame, float32_rows: int = FLOAT32_ROWS) -> pd.DataFrame:
+    """``frame`` in the smallest types that draw the same chart, for the bytes
+    a rerun sends: text as categories (each word sent once, then small
+    codes), whole numbers in the fewest bits that hold them, and a float
+    column as float32 where that moves no point by a visible amount (see
+    ``FLOAT32_SPREAD``; float32 keeps about 7 significant digits, more than
+    a tooltip's ".6g" shows) in a frame of ``float32_rows`` rows or more.
+    NaN and inf stay what they were.
+
+    >>> small = compact(pd.DataFrame({"run": ["a", "a", "b"], "step": [0, 1, 300], "w": [0.5, 1.0, 2.0],
+    ...                               "near": [3.0, 3.0 + 1e-9, 3.0 + 2e-9], "big": [1.0, 1e300, math.inf]}),
+    ...                 float32_rows=3)
+    >>> {column: str(dtype) for column, dtype in small.dtypes.items()}
+    {'run': 'category', 'step': 'int16', 'w': 'float32', 'near': 'float64', 'big': 'float64'}
+    """
+    out = {}
+    for column in frame.columns:
+        values = frame[column]
+        kind = values.dtype.kind
+        if kind in "OUT" or pd.api.types.is_string_dtype(values.dtype):
+            values = values.astype("category")
+        elif kind in "iu":
+            values = pd.to_numeric(values, downcast="integer" if kind == "i" else "unsigned")
+        elif len(frame) >= float32_rows and values.dtype == np.float64 and _float32_draws_the_same(values.to_numpy()):
+            values = values.astype(np.float32)
+        out[column] = values
+    return pd.DataFrame(out, index=frame.index)
+
+
+def _float32_draws_the_same(values: np.ndarray) -> bool:
+    finite = values[np.isfinite(values)]
+    if not finite.size:
+        return True
+    magnitude = np.abs(finite[finite != 0])
+    if magnitude.size and (magnitude.min() < FLOAT32_RANGE[0] or magnitude.max() > FLOAT32_RANGE[1]):
+        return False
+    moved = np.abs(finite.astype(np.float32).astype(np.float64) - finite).max()
+    spread = float(finite.max() - finite.min())
+    return moved == 0 or moved <= FLOAT32_SPREAD * spread
 
 
 def _scrubber(last: int, at: int | None = None) -> alt.Parameter:
@@ -619,8 +668,14 @@ def contour_chart(view, *, minimum: tuple[float, float]) -> alt.LayerChart:
     step = _scrubber(view.steps)
     heat = _finite(view.heat, "w", "b", "loss")
     heat = heat[heat["loss"] > 0]
+    # Every cell has the same size: its corners are worked out in the browser from the centre, not sent.
+    half_w, half_b = ((float((heat[high] - heat[mid]).iloc[0]) if len(heat) else 0.0)
+                      for high, mid in (("w1", "w"), ("b1", "b")))
+    heat = heat[["w", "b", "loss"]]
     cells = (
         alt.Chart(heat)
+        .transform_calculate(w0=f"datum.w - {half_w!r}", w1=f"datum.w + {half_w!r}",
+                             b0=f"datum.b - {half_b!r}", b1=f"datum.b + {half_b!r}")
         .mark_rect(opacity=0.45)
         .encode(
             x=alt.X("w0:Q", scale=x_scale, title="w (slope)"), x2="w1:Q",

@@ -250,20 +250,62 @@ def steps_to_shrink(factor: float, shrink: float = 1e-3) -> float:
     return max(1, math.ceil(math.log(shrink) / math.log(size) - 1e-9))
 
 
+#: A contour line keeps the points it needs to stay within this fraction of
+#: the map's width and height (about half a pixel on a 500-pixel map).
+LINE_TOLERANCE = 1e-3
+
+
+def simplified(points: np.ndarray, tolerance: float) -> np.ndarray:
+    """The indices of ``points`` (n x 2) that Douglas and Peucker's
+    algorithm keeps: every point left out lies within ``tolerance`` of the
+    segment between the kept points around it. The first and last are kept.
+
+    >>> simplified(np.array([[0, 0], [1, 0.001], [2, 0], [3, 1], [4, 2]], dtype=float), 0.01)
+    array([0, 2, 4])
+    """
+    n = len(points)
+    if n <= 2:
+        return np.arange(n)
+    keep = np.zeros(n, dtype=bool)
+    keep[[0, -1]] = True
+    spans = [(0, n - 1)]
+    while spans:
+        first, last = spans.pop()
+        if last - first < 2:
+            continue
+        a, b = points[first], points[last]
+        inner = points[first + 1:last]
+        along = b - a
+        length = math.hypot(*along)
+        offset = inner - a
+        far = (np.abs(along[0] * offset[:, 1] - along[1] * offset[:, 0]) / length if length > 0
+               else np.hypot(offset[:, 0], offset[:, 1]))
+        worst = int(np.argmax(far))
+        if far[worst] > tolerance:
+            middle = first + 1 + worst
+            keep[middle] = True
+            spans += [(first, middle), (middle, last)]
+    return np.flatnonzero(keep)
+
+
 def contour_lines(ws: np.ndarray, bs: np.ndarray, z: np.ndarray, floor: float, count: int = 14) -> pd.DataFrame:
     """Contour lines of z by contourpy, at levels spaced evenly in log scale
     above ``floor`` (the minimum loss), so that both the valley floor and the
-    rim show. Returns level, path, order, w, b."""
+    rim show, each line thinned to the points that draw it (``simplified``).
+    Returns level, path, order, w, b."""
     finite = z[np.isfinite(z)]
     top = float(finite.max()) if finite.size else floor + 1.0
     gap_top = max(top - floor, 1e-12)
     gap_low = max(float(np.percentile(finite, 0.5)) - floor, gap_top * 1e-6) if finite.size else gap_top * 1e-6
     levels = floor + np.geomspace(gap_low, gap_top, count + 1)[:-1]
     generator = contourpy.contour_generator(ws, bs, np.where(np.isfinite(z), z, top), line_type="Separate")
+    span = np.array([np.ptp(ws), np.ptp(bs)], dtype=float)
+    span[~(span > 0)] = 1.0
     pieces = []
     path = 0
     for level in levels:
         for line in generator.lines(float(level)):
+            line = line[simplified(line / span, LINE_TOLERANCE)]
             pieces.append(pd.DataFrame({"level": float(level), "path": path, "order": np.arange(len(line)),
                                         "w": line[:, 0], "b": line[:, 1]}))
             path += 1
