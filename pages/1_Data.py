@@ -77,7 +77,8 @@ for column, (key, label, value, meaning) in zip([*st.columns(2), *st.columns(2)]
 
 view = compute.fit_view(data, data.fingerprint, lr, steps, w0, b0)
 points = compute.scatter_sample(data, data.fingerprint)
-chart = charts.fit_chart(
+spec = compute.chart_spec(
+    charts.fit_chart,
     points,
     view.frames,
     view.curve,
@@ -87,7 +88,7 @@ chart = charts.fit_chart(
     sampled_from=data.n if data.n > len(points) else None,
     directions=view.directions,
 )
-st.vega_lite_chart(spec=charts.to_spec(chart), width="stretch")
+st.vega_lite_chart(spec=spec, width="stretch")
 play.button(charts.STEP_PARAM, last=view.last_step, frames=len(view.frames), key="fit_play")
 controls.verdict(view.verdict)
 st.caption(

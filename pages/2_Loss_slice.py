@@ -63,8 +63,8 @@ if notice:
 view = compute.slice_view(data, fingerprint, s, param, held, loss, delta, start, lr, steps, decay, decay_rate)
 loss_title = f"{state.LOSS_NAMES[loss]} with {other} = {held:.4g}"
 st.vega_lite_chart(
-    spec=charts.to_spec(charts.slice_chart(view.curve, view.runs, param=param, minimum=(s.minimizer, s.min_loss),
-                                           steps=steps, diverged_at=view.diverged_at, loss_title=loss_title)),
+    spec=compute.chart_spec(charts.slice_chart, view.curve, view.runs, param=param, minimum=(s.minimizer, s.min_loss),
+                            steps=steps, diverged_at=view.diverged_at, loss_title=loss_title),
     width="stretch",
 )
 play.button(charts.STEP_PARAM, last=steps, frames=steps + 1, key="slice_play")
@@ -77,8 +77,8 @@ if view.decay is not None:
     controls.verdict(view.decay)
 
 st.subheader("Loss against the step")
-curves = charts.loss_curves(view.runs, s.min_loss, "loss above the slice's minimum (log scale)")
-st.vega_lite_chart(spec=charts.to_spec(curves), width="stretch")
+curves = compute.chart_spec(charts.loss_curves, view.runs, s.min_loss, "loss above the slice's minimum (log scale)")
+st.vega_lite_chart(spec=curves, width="stretch")
 
 st.subheader("The steps")
 st.dataframe(view.table, hide_index=True, height=260, width="stretch")

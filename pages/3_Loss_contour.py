@@ -71,7 +71,7 @@ settings = state.OptimizerSettings(momentum=momentum, alpha=alpha, beta1=beta1, 
 view = compute.contour_view(data, runs=tuple(runs), settings=settings, start=(w0, b0),
                             steps=steps, batch=batch, loss=loss, delta=delta, tol=tol, guesses=guesses, equal=equal)
 st.vega_lite_chart(
-    spec=charts.to_spec(charts.contour_chart(view, minimum=view.best)),
+    spec=compute.chart_spec(charts.contour_chart, view, minimum=view.best),
     width="stretch", key="contour_chart", selection_mode=charts.START_PICK,
     on_select=functools.partial(controls.start_from_pick, "contour_chart", charts.START_PICK, "contour_w0",
                                 "contour_b0"),
@@ -97,8 +97,8 @@ cols[3].metric("Best loss", num(view.min_loss, 4),
                help=f"The lowest {state.LOSS_NAMES[loss]} any line reaches.")
 
 st.subheader("Gradient descent against random guessing")
-race = charts.guess_race(view.race, target=view.target_gap, expected=view.expected,
-                         y_title="best loss so far above the minimum (log scale)")
-st.vega_lite_chart(spec=charts.to_spec(race), width="stretch")
+race = compute.chart_spec(charts.guess_race, view.race, target=view.target_gap, expected=view.expected,
+                          y_title="best loss so far above the minimum (log scale)")
+st.vega_lite_chart(spec=race, width="stretch")
 st.markdown(view.race_words)
 controls.table(view.table)

@@ -53,7 +53,7 @@ if notice:
 key = tuple((name, tuple(sorted(values[name].items()))) for name in chosen)
 settings = state.OptimizerSettings()  # this page does not ask for momentum or betas: the defaults
 view = compute.schedule_view(data, fingerprint, key, lr, steps, opt, settings, loss, batch)
-st.vega_lite_chart(spec=charts.to_spec(charts.schedules_chart(view, log_rates=log_rates)), width="stretch")
+st.vega_lite_chart(spec=compute.chart_spec(charts.schedules_chart, view, log_rates=log_rates), width="stretch")
 play.button(charts.STEP_PARAM, last=view.steps, frames=view.frame_count, key="sched_play")
 controls.verdict(view.verdict)
 st.caption(view.when)

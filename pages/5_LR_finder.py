@@ -32,8 +32,8 @@ momentum = controls.number(FINDER["finder_momentum"], cols[3]) if opt == "moment
     FINDER["finder_momentum"].default
 tol = controls.number(FINDER["finder_tol"], cols[4])
 stability = compute.stability_view(data, fingerprint, count, steps, opt, momentum, tol)
-stability_chart = charts.stability_chart(stability.sweep, stability.rules, stability.regions, steps)
-st.vega_lite_chart(spec=charts.to_spec(stability_chart), width="stretch")
+st.vega_lite_chart(spec=compute.chart_spec(charts.stability_chart, stability.sweep, stability.rules, stability.regions,
+                                            steps), width="stretch")
 st.caption(stability.words)
 
 st.subheader("The LR range test (fastai's lr_find), plain gradient descent")
@@ -48,7 +48,7 @@ if not rt_min < rt_max:
     controls.add_notice(f"min_lr ({rt_min:g}) must be below max_lr ({rt_max:g}): using max_lr = 1000 × min_lr.")
     rt_max = rt_min * 1000
 test = compute.range_test_view(data, fingerprint, rt_min, rt_max, rt_steps, smooth, stop, batch)
-st.vega_lite_chart(spec=charts.to_spec(charts.range_test_chart(test.points, test.marks, test.rules)),
+st.vega_lite_chart(spec=compute.chart_spec(charts.range_test_chart, test.points, test.marks, test.rules),
                    width="stretch")
 st.caption(test.stopped)
 controls.table(test.table)

@@ -14,6 +14,7 @@ import math
 import platform
 import sys
 
+import altair as alt
 import numpy as np
 import pandas as pd
 import pytest
@@ -23,7 +24,7 @@ from hypothesis.extra import numpy as hnp
 
 import lrcore
 from conftest import lstsq_line
-from ui import budget, catalog, compute, downloads, server, state
+from ui import budget, catalog, charts, compute, downloads, server, state
 from ui.views import finder, fit, home, loss_slice, schedules
 
 FEW = settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
@@ -119,6 +120,49 @@ def test_standardized_upload_is_shared_and_standardized():
     assert compute.standardized(upload, upload.fingerprint) is once
     x = np.array([1.0, 2.0, 4.0, 8.0])
     np.testing.assert_allclose(once.x, (x - 3.75) / np.sqrt(np.mean((x - 3.75) ** 2)), rtol=1e-12)
+
+
+def test_chart_spec_is_to_spec_built_once_per_content_and_each_caller_gets_its_own():
+    data = lrcore.make_data(n=40, seed=5)
+    view = fit.build(data, 0.01, 30, 0.0, 0.0)
+    calls = []
+
+    def build(frames, curve, *, title):
+        calls.append(title)
+        return alt_chart(frames, title)
+
+    first = compute.chart_spec(build, view.frames, view.curve, title="one")
+    again = compute.chart_spec(build, view.frames.copy(), view.curve.copy(), title="one")  # equal content, new objects
+    assert calls == ["one"] and again == first and again is not first
+    assert again["datasets"] is not first["datasets"]
+    first.pop("datasets")  # as Streamlit does with the spec it is given: the kept one is untouched
+    assert "datasets" in compute.chart_spec(build, view.frames, view.curve, title="one")
+    moved = view.frames.assign(w=view.frames["w"] + 1e-12)  # one value changed: built anew
+    compute.chart_spec(build, moved, view.curve, title="one")
+    compute.chart_spec(build, view.frames, view.curve, title="two")
+    assert calls == ["one", "one", "two"]
+    assert compute.chart_spec(build, view.frames, view.curve, title="one")["title"] == "one"
+    direct = charts.to_spec(alt_chart(view.frames, "one"))
+    assert {k: v for k, v in direct.items() if k != "datasets"} == {
+        k: v for k, v in compute.chart_spec(build, view.frames, view.curve, title="one").items() if k != "datasets"}
+
+
+def alt_chart(frames, title):
+    return alt.Chart(frames).mark_line().encode(x="step:Q", y="w:Q").properties(title=title)
+
+
+def test_chart_spec_digest_tells_content_apart():
+    digest = compute._digest
+    frame = pd.DataFrame({"a": [1.0, 2.0]})
+    assert digest((frame,)) == digest((frame.copy(),))
+    assert digest((frame,)) != digest((frame.astype("float32"),))
+    assert digest((frame,)) != digest((frame.rename(columns={"a": "b"}),))
+    assert digest([1, 2]) != digest((1, 2)) and digest(1) != digest(1.0) and digest("1") != digest(1)
+    assert digest(np.arange(3)) != digest(np.arange(3).reshape(3, 1))
+    assert digest(state.OptimizerSettings(momentum=0.5)) != digest(state.OptimizerSettings(momentum=0.6))
+    assert digest(np.float64(0.5)) == digest(0.5) and digest(np.int64(3)) == digest(3)
+    with pytest.raises(TypeError):
+        digest(object())
 
 
 # --- the Data page -----------------------------------------------------------------------

@@ -85,9 +85,9 @@ def _finder_defaults() -> dict:
 def _guessing(chapter, current, question, picked) -> dict:
     view = compute.lesson_guessing(current.data, current.data.fingerprint)
     settle(1, question, lesson.guessing_answer(view), picked, current.data.fingerprint)
-    race = charts.guess_race(view.race, target=view.target, expected=view.expected,
-                             y_title="best loss so far above the minimum (log scale)")
-    st.vega_lite_chart(spec=charts.to_spec(race), width="stretch")
+    race = compute.chart_spec(charts.guess_race, view.race, target=view.target, expected=view.expected,
+                              y_title="best loss so far above the minimum (log scale)")
+    st.vega_lite_chart(spec=race, width="stretch")
     steps = state.CONTOUR["contour_steps"].clamp(max(view.steps or 0, state.CONTOUR["contour_steps"].default))
     return {"contour_runs": 1, "contour_lr1": state.format_rate(view.lr, 6), "contour_opt1": "sgd",
             "contour_w0": lesson.GUESS_START[0], "contour_b0": lesson.GUESS_START[1],
@@ -103,9 +103,10 @@ def _slope(chapter, current, question, picked) -> dict:
     view = compute.slice_view(data, fingerprint, s, "w", lesson.SLOPE_HELD, "mse", 1.0, lesson.SLOPE_START, lr,
                               steps, "none", state.SLICE["slice_decay_rate"].default)
     settle(2, question, lesson.slope_answer(view.runs), picked, fingerprint)
-    chart = charts.slice_chart(view.curve, view.runs, param="w", minimum=(s.minimizer, s.min_loss), steps=steps,
-                               diverged_at=view.diverged_at, loss_title=f"MSE with b = {lesson.SLOPE_HELD:g}", at=0)
-    st.vega_lite_chart(spec=charts.to_spec(chart), width="stretch")  # at the start: the first step's slope and arrow, the question's
+    chart = compute.chart_spec(charts.slice_chart, view.curve, view.runs, param="w",
+                               minimum=(s.minimizer, s.min_loss), steps=steps, diverged_at=view.diverged_at,
+                               loss_title=f"MSE with b = {lesson.SLOPE_HELD:g}", at=0)
+    st.vega_lite_chart(spec=chart, width="stretch")  # at the start: the first step's slope and arrow, the question's
     play.button(charts.STEP_PARAM, last=steps, frames=steps + 1, key="lesson_play_2")
     return {"slice_param": "w", "slice_hold": "a value", "slice_held": lesson.SLOPE_HELD,
             "slice_start": lesson.SLOPE_START, "slice_lr": state.format_rate(lr, 6), "slice_steps": steps}
@@ -115,10 +116,10 @@ def _replay(current, view, key: str) -> None:
     """The Data page's chart of one run (a ``fit_view``): the line, the loss
     and the error along each eigen-direction, with Play."""
     data, fingerprint = current.data, current.data.fingerprint
-    chart = charts.fit_chart(compute.scatter_sample(data, fingerprint), view.frames, view.curve,
-                             best=_bowl(current).minimizer, true_line=current.true_line,
-                             diverged_at=view.diverged_at, directions=view.directions)
-    st.vega_lite_chart(spec=charts.to_spec(chart), width="stretch")
+    chart = compute.chart_spec(charts.fit_chart, compute.scatter_sample(data, fingerprint), view.frames, view.curve,
+                               best=_bowl(current).minimizer, true_line=current.true_line,
+                               diverged_at=view.diverged_at, directions=view.directions)
+    st.vega_lite_chart(spec=chart, width="stretch")
     play.button(charts.STEP_PARAM, last=view.last_step, frames=len(view.frames), key=key)
 
 
@@ -138,11 +139,11 @@ def _too_large(chapter, current, question, picked) -> dict:
     view = compute.home_view(data, fingerprint)
     settle(4, question, lesson.race_answer(c, home.MULTIPLES, view.ends, view.diverged, home.STEPS, view.start_gap),
            picked, fingerprint)
-    curves = charts.lesson_chart(view.curves, view.names, "loss above the best fit's (log scale)")
-    st.vega_lite_chart(spec=charts.to_spec(curves), width="stretch")
+    curves = compute.chart_spec(charts.lesson_chart, view.curves, view.names, "loss above the best fit's (log scale)")
+    st.vega_lite_chart(spec=curves, width="stretch")
     st.caption("The same runs along the bowl's steep direction: the error's sign, step by step, on a symmetric log "
                "scale. A zig-zag across 0 is a step jumping past the minimum along that direction.")
-    st.vega_lite_chart(spec=charts.to_spec(charts.steep_chart(view.steep, view.names)), width="stretch")
+    st.vega_lite_chart(spec=compute.chart_spec(charts.steep_chart, view.steep, view.names), width="stretch")
     st.caption(view.words)
     rates = dict(zip((str(m) for m in home.MULTIPLES), view.rates))
     shown = st.radio("Replay one of them", list(rates), index=list(rates).index(picked), horizontal=True,
@@ -159,7 +160,7 @@ def _decay(chapter, current, question, picked) -> dict:
     view, full = (compute.schedule_view(data, fingerprint, lesson.DECAY_CHOSEN, lr, lesson.DECAY_STEPS, "sgd",
                                         settings, "mse", batch) for batch in (lesson.DECAY_BATCH, 0))
     settle(5, question, lesson.decay_answer(view.names, view.summaries, full.summaries), picked, fingerprint)
-    st.vega_lite_chart(spec=charts.to_spec(charts.schedules_chart(view, log_rates=True)), width="stretch")
+    st.vega_lite_chart(spec=compute.chart_spec(charts.schedules_chart, view, log_rates=True), width="stretch")
     play.button(charts.STEP_PARAM, last=view.steps, frames=view.frame_count, key="lesson_play_5")
     return {"sched_pick": [name for name, _ in lesson.DECAY_CHOSEN], "sched_lr": state.format_rate(lr, 6),
             "sched_steps": lesson.DECAY_STEPS, "sched_batch": lesson.DECAY_BATCH}
@@ -171,7 +172,7 @@ def _choose(chapter, current, question, picked) -> dict:
                                    d["finder_rt_steps"], d["finder_smooth"], d["finder_stop"], d["finder_batch"])
     settle(6, question, lesson.choose_answer(_bowl(current), test.suggestions["valley"], d["finder_min"]), picked,
            current.data.fingerprint)
-    st.vega_lite_chart(spec=charts.to_spec(charts.range_test_chart(test.points, test.marks, test.rules)),
+    st.vega_lite_chart(spec=compute.chart_spec(charts.range_test_chart, test.points, test.marks, test.rules),
                        width="stretch")
     return {}
 
