@@ -24,6 +24,37 @@ from altair.utils import schemapi
 # every chart's spec), and the pages send ``to_spec``'s dict unchecked.
 schemapi.disable_debug_mode()
 
+
+def _copied(obj, by_ref: set):
+    """Altair's deep copy of a chart's parts (``schemapi._deep_copy``), the
+    same objects made without calling each class's constructor again.
+
+    Altair copies every part of a chart each time one is layered or
+    stacked (to lift parameters), and its copy rebuilds every object
+    through its constructor with each of its dozens of unset options: half
+    the time of building the Data page's chart. A part holds nothing but its
+    ``_args`` and ``_kwds`` (``SchemaBase.__init__`` sets only those), so
+    copying those is the whole copy; a class with a ``__deepcopy__`` of its
+    own keeps Altair's. tests/test_charts.py checks that every chart's spec
+    is the one Altair's own copy gives."""
+    if isinstance(obj, schemapi.SchemaBase):
+        if getattr(obj, "__deepcopy__", None) is not None:
+            return _altair_copy(obj, by_ref)
+        made = object.__new__(type(obj))
+        object.__setattr__(made, "_args", tuple(_copied(arg, by_ref) for arg in obj._args))
+        object.__setattr__(made, "_kwds", {key: value if value is alt.Undefined or key in by_ref
+                                           else _copied(value, by_ref) for key, value in obj._kwds.items()})
+        return made
+    if isinstance(obj, list):
+        return [_copied(value, by_ref) for value in obj]
+    if isinstance(obj, dict):
+        return {key: value if key in by_ref else _copied(value, by_ref) for key, value in obj.items()}
+    return obj
+
+
+_altair_copy = schemapi._deep_copy
+schemapi._deep_copy = _copied
+
 #: One palette for the app.
 GUESS = "#d62728"  # the current guess: red, as in the lesson
 BEST = "#2ca02c"  # the best fit: green
