@@ -17,12 +17,9 @@ import dataclasses
 import json
 import os
 import pathlib
-import signal
-import subprocess
-import time
 import urllib.parse
 
-from .server import free_port, health
+from .server import Service, free_port
 
 ROOT = pathlib.Path(__file__).resolve().parents[2]
 NGINX = os.environ.get("LRE_NGINX", "/usr/sbin/nginx")  # Debian's package
@@ -85,8 +82,10 @@ def _parse(line: str) -> Served | None:
                   float(fields["request_time"]))
 
 
-class Balancer:
+class Balancer(Service):
     """A running nginx: ``base_url``, ``served()``, ``log_tail()``, ``stop()``."""
+
+    name, error, start_timeout_s, poll_s = "nginx", BalancerError, START_TIMEOUT_S, 0.1
 
     def __init__(self, upstream_urls: list[str], log_dir: pathlib.Path):
         if not upstream_urls:
@@ -103,20 +102,8 @@ class Balancer:
         port = free_port()
         self.base_url = f"http://127.0.0.1:{port}"
         config = self._write_config(port)
-        with open(self.log_dir / "nginx.out", "wb") as out:
-            self.process = subprocess.Popen(
-                [NGINX, "-p", str(self.log_dir), "-e", str(self.error_log), "-c", str(config)],
-                stdin=subprocess.DEVNULL,
-                stdout=out,
-                stderr=subprocess.STDOUT,
-                start_new_session=True,  # its own process group, stopped as a whole
-            )
-        self.pid = self.process.pid
-        try:
-            self._wait_until_healthy()
-        except BaseException:
-            self.stop()
-            raise
+        self._start([NGINX, "-p", str(self.log_dir), "-e", str(self.error_log), "-c", str(config)],
+                    self.log_dir / "nginx.out")
 
     def _write_config(self, port: int) -> pathlib.Path:
         """nginx.conf and the two files streamlit.conf includes, in log_dir."""
@@ -149,21 +136,6 @@ class Balancer:
         )
         return config
 
-    def _wait_until_healthy(self) -> None:
-        deadline = time.monotonic() + START_TIMEOUT_S
-        while health(self.base_url) != "ok":
-            if self.process.poll() is not None:
-                raise BalancerError(
-                    f"nginx exited with code {self.process.returncode}; "
-                    f"the end of {self.error_log}:\n{self.log_tail()}"
-                )
-            if time.monotonic() > deadline:
-                raise BalancerError(
-                    f"nginx did not answer {self.base_url}/_stcore/health with 'ok' within "
-                    f"{START_TIMEOUT_S} s; the end of {self.error_log}:\n{self.log_tail()}"
-                )
-            time.sleep(0.1)  # polling the balancer's health
-
     def served(self) -> list[Served]:
         """Every request nginx has finished so far, oldest first."""
         try:
@@ -181,26 +153,3 @@ class Balancer:
             except OSError:
                 pass
         return "\n".join(texts[-lines:]) or "(nginx wrote nothing)"
-
-    def stop(self) -> None:
-        """Stop nginx (fast shutdown: open websockets are closed) and its workers."""
-        process = self.process
-        if process.poll() is not None:
-            return
-        try:
-            os.killpg(process.pid, signal.SIGTERM)
-            process.wait(timeout=10)
-        except ProcessLookupError:
-            pass
-        except subprocess.TimeoutExpired:
-            try:
-                os.killpg(process.pid, signal.SIGKILL)
-            except ProcessLookupError:
-                pass
-            process.wait(timeout=10)
-
-    def __enter__(self) -> "Balancer":
-        return self
-
-    def __exit__(self, *exc_info) -> None:
-        self.stop()

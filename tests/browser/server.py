@@ -38,8 +38,68 @@ def health(base_url: str, timeout: float = 2.0) -> str | None:
         return None
 
 
-class Server:
+class Service:
+    """A process started in its own process group (stopping it stops
+    everything it started) that answers ``/_stcore/health`` at ``base_url``
+    once ready: a streamlit server here, nginx in ``balancer.py``. A subclass
+    sets ``name``, ``error`` and ``start_timeout_s`` and has ``log_tail()``."""
+
+    name, error, start_timeout_s, poll_s = "the service", RuntimeError, START_TIMEOUT_S, 0.2
+
+    def _start(self, command: list[str], out_path: pathlib.Path, **popen) -> None:
+        """Run ``command`` with its output in ``out_path`` until it is healthy."""
+        with open(out_path, "wb") as out:
+            self.process = subprocess.Popen(command, stdin=subprocess.DEVNULL, stdout=out,
+                                            stderr=subprocess.STDOUT, start_new_session=True, **popen)
+        self.pid = self.process.pid
+        try:
+            self._wait_until_healthy()
+        except BaseException:
+            self.stop()
+            raise
+
+    def _wait_until_healthy(self) -> None:
+        deadline = time.monotonic() + self.start_timeout_s
+        while health(self.base_url) != "ok":
+            if self.process.poll() is not None:
+                raise self.error(f"{self.name} exited with code {self.process.returncode} before it was healthy; "
+                                 f"the end of its log:\n{self.log_tail()}")
+            if time.monotonic() > deadline:
+                raise self.error(f"{self.name} did not answer {self.base_url}/_stcore/health with 'ok' within "
+                                 f"{self.start_timeout_s} s; the end of its log:\n{self.log_tail()}")
+            time.sleep(self.poll_s)  # polling the health check, not waiting on the app
+
+    def log_tail(self, lines: int = 40) -> str:
+        raise NotImplementedError
+
+    def stop(self) -> None:
+        """Terminate the process and everything it started (its own process group)."""
+        process = self.process
+        if process.poll() is not None:
+            return
+        try:
+            os.killpg(process.pid, signal.SIGTERM)
+            process.wait(timeout=10)
+        except ProcessLookupError:
+            pass
+        except subprocess.TimeoutExpired:
+            try:
+                os.killpg(process.pid, signal.SIGKILL)
+            except ProcessLookupError:
+                pass
+            process.wait(timeout=10)
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc_info) -> None:
+        self.stop()
+
+
+class Server(Service):
     """A running ``streamlit run``: ``base_url``, ``pid``, its memory, and ``stop()``."""
+
+    name, error = "streamlit", ServerError
 
     def __init__(self, log_path: pathlib.Path, args: tuple[str, ...] = (), env: dict[str, str] | None = None):
         """``args`` are added to the command line; ``env`` to the environment
@@ -58,37 +118,7 @@ class Server:
             "--server.fileWatcherType", "none",
             *args,
         ]  # fmt: skip
-        with open(self.log_path, "wb") as log:
-            self.process = subprocess.Popen(
-                command,
-                cwd=ROOT,
-                env={**os.environ, **(env or {})},
-                stdin=subprocess.DEVNULL,
-                stdout=log,
-                stderr=subprocess.STDOUT,
-                start_new_session=True,  # its own process group, stopped as a whole
-            )
-        self.pid = self.process.pid
-        try:
-            self._wait_until_healthy()
-        except BaseException:
-            self.stop()
-            raise
-
-    def _wait_until_healthy(self) -> None:
-        deadline = time.monotonic() + START_TIMEOUT_S
-        while health(self.base_url) != "ok":
-            if self.process.poll() is not None:
-                raise ServerError(
-                    f"streamlit exited with code {self.process.returncode} before it was healthy; "
-                    f"the end of {self.log_path}:\n{self.log_tail()}"
-                )
-            if time.monotonic() > deadline:
-                raise ServerError(
-                    f"streamlit did not answer {self.base_url}/_stcore/health with 'ok' within "
-                    f"{START_TIMEOUT_S} s; the end of {self.log_path}:\n{self.log_tail()}"
-                )
-            time.sleep(0.2)  # polling the server's health, not waiting on the app
+        self._start(command, self.log_path, cwd=ROOT, env={**os.environ, **(env or {})})
 
     def healthy(self) -> bool:
         return self.process.poll() is None and health(self.base_url) == "ok"
@@ -115,20 +145,3 @@ class Server:
         except OSError:
             return "(no server log)"
         return "\n".join(text.splitlines()[-lines:]) or "(server log is empty)"
-
-    def stop(self) -> None:
-        """Terminate the server and everything it started (its own process group)."""
-        process = self.process
-        if process.poll() is not None:
-            return
-        try:
-            os.killpg(process.pid, signal.SIGTERM)
-            process.wait(timeout=10)
-        except ProcessLookupError:
-            pass
-        except subprocess.TimeoutExpired:
-            try:
-                os.killpg(process.pid, signal.SIGKILL)
-            except ProcessLookupError:
-                pass
-            process.wait(timeout=10)
