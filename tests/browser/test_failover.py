@@ -149,13 +149,17 @@ def test_upstream_parameters_match_compose():
 
 
 def starts_a_run(payload: bytes) -> bool:
-    """Whether a message from Streamlit's server is the first of a script run."""
+    """Whether a message from Streamlit's server says a script run has
+    started (its session status, running). Not the run's NewSession, which
+    the server sends just before: frozen between the two, the browser would
+    never learn that a run had started (seen once on a loaded machine)."""
     from streamlit.proto.ForwardMsg_pb2 import ForwardMsg
 
     try:
-        return ForwardMsg.FromString(payload).WhichOneof("type") == "new_session"
+        message = ForwardMsg.FromString(payload)
     except Exception:  # not a ForwardMsg: not the start of a run
         return False
+    return message.WhichOneof("type") == "session_status_changed" and message.session_status_changed.script_is_running
 
 
 def set_number(page, label, value):
@@ -204,7 +208,7 @@ def test_a_lost_replica_loses_nothing_but_an_upload(balancer, replicas, new_cont
     # sweep, whose reruns last long enough to be cut. Then every learner asks
     # for standardized x. Learners 3 and 1 finish their reruns (idle at the
     # kill). Learner 0's rerun is cut: the victim is frozen (SIGSTOP) as soon
-    # as the run's first message (NewSession) reaches the browser's socket,
+    # as the run's "running" status reaches the browser's socket,
     # then killed. (Waiting for the page to show "running" is too late on a
     # busy machine: the browser draws it after the server has finished.)
     click_and_wait(pages[0], sidebar_link(pages[0], "LR finder"))
