@@ -1029,11 +1029,14 @@ def test_to_spec_is_the_checked_spec_with_the_same_rows_by_name(name, chart):
     assert _with_data_inlined(again, {k: _rows(v) for k, v in again["datasets"].items()}) == got
 
 
-def test_every_chart_is_the_same_built_with_altairs_own_copy(monkeypatch):
-    """charts._copied stands in for Altair's deep copy: every chart a page
-    sends comes out the same as with Altair's own."""
+def test_every_chart_is_the_same_built_with_altairs_own_copy_and_index(monkeypatch):
+    """charts._copied stands in for Altair's deep copy, and _KeptClassIndex
+    for its index of classes: every chart a page sends comes out the same
+    as with Altair's own."""
+    assert schemapi._deep_copy is charts._copied and schemapi._FromDict is charts._KeptClassIndex
     ours = [charts.to_spec(param.values[1]) for param in sent_charts()]
     monkeypatch.setattr(schemapi, "_deep_copy", charts._altair_copy)
+    monkeypatch.setattr(schemapi, "_FromDict", charts._altair_index)
     theirs = [charts.to_spec(param.values[1]) for param in sent_charts()]
     assert len(ours) == len(theirs) >= 8
     for mine, altairs in zip(ours, theirs):
