@@ -39,7 +39,6 @@ import os
 import pathlib
 import platform
 import statistics
-import subprocess
 import sys
 import tempfile
 import threading
@@ -132,26 +131,9 @@ def _tools():
 
 
 def start_server(server, script: str, log_dir: str):
-    """``tests/browser/server.Server``, for ``script`` (its class serves streamlit_app.py)."""
-    if script == "streamlit_app.py":
-        return server.Server(pathlib.Path(log_dir) / "app.log")
-    app = server.Server.__new__(server.Server)
-    app.log_path = pathlib.Path(log_dir) / "trivial.log"
-    port = server.free_port()
-    app.base_url = f"http://127.0.0.1:{port}"
-    command = [sys.executable, "-m", "streamlit", "run", script, "--server.headless", "true",
-               "--server.address", "127.0.0.1", "--server.port", str(port), "--browser.gatherUsageStats", "false",
-               "--server.fileWatcherType", "none"]
-    with open(app.log_path, "wb") as log:
-        app.process = subprocess.Popen(command, cwd=ROOT, stdin=subprocess.DEVNULL, stdout=log,
-                                       stderr=subprocess.STDOUT, start_new_session=True)
-    app.pid = app.process.pid
-    try:
-        app._wait_until_healthy()
-    except BaseException:
-        app.stop()
-        raise
-    return app
+    """``tests/browser/server.Server`` for ``script``, its log in ``log_dir``."""
+    name = "app.log" if script == "streamlit_app.py" else "trivial.log"
+    return server.Server(pathlib.Path(log_dir) / name, script=script)
 
 
 class Learner:

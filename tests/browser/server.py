@@ -101,16 +101,18 @@ class Server(Service):
 
     name, error = "streamlit", ServerError
 
-    def __init__(self, log_path: pathlib.Path, args: tuple[str, ...] = (), env: dict[str, str] | None = None):
+    def __init__(self, log_path: pathlib.Path, args: tuple[str, ...] = (), env: dict[str, str] | None = None,
+                 script: str = "streamlit_app.py"):
         """``args`` are added to the command line; ``env`` to the environment
         (for options Streamlit refuses on the command line, e.g.
-        ``STREAMLIT_SERVER_COOKIE_SECRET``)."""
+        ``STREAMLIT_SERVER_COOKIE_SECRET``); ``script`` is the app's file
+        (another one for a benchmark's baseline page)."""
         self.log_path = pathlib.Path(log_path)
         self.log_path.parent.mkdir(parents=True, exist_ok=True)
         port = free_port()
         self.base_url = f"http://127.0.0.1:{port}"
         command = [
-            sys.executable, "-m", "streamlit", "run", "streamlit_app.py",
+            sys.executable, "-m", "streamlit", "run", script,
             "--server.headless", "true",
             "--server.address", "127.0.0.1",
             "--server.port", str(port),
