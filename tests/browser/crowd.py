@@ -78,6 +78,11 @@ class Learner:
     def link(self, base_url: str) -> str:
         return f"{base_url}/?{urllib.parse.urlencode(self.query, doseq=True)}"
 
+    def changes_on(self, label: str) -> bool:
+        """Whether this learner makes a timed change on the page ``label``
+        (on the home page, everyone answers the lesson's first question)."""
+        return label == "Home" or label in self.changes
+
 
 @dataclass
 class Seen:
@@ -207,7 +212,7 @@ async def _see(page, label, learner, expect, runs, timeout_ms):
         runs.clear()
         began = time.perf_counter()
         await box.press("Enter")
-    if label == "Home" or label in learner.changes:
+    if learner.changes_on(label):
         await asyncio.wait_for(runs.wait(), timeout_ms / 1000)
         await _finished(page, expect)
         if label == "Home":  # the answer's chart: a run that finished before the click must not count
@@ -261,8 +266,7 @@ def problems(visits) -> list[str]:
                 found.append(f"{where}: saw {seen.in_use!r}, their data is {visit.learner.expected!r}")
             if seen.charts == 0 or seen.charts_drawn != seen.charts:
                 found.append(f"{where}: {seen.charts_drawn} of {seen.charts} charts drawn")
-            changed = seen.page == "Home" or seen.page in visit.learner.changes
-            if changed and seen.redraw_s is None:
+            if visit.learner.changes_on(seen.page) and seen.redraw_s is None:
                 found.append(f"{where}: the change was not timed")
     return found
 
