@@ -44,9 +44,9 @@ rt_steps = controls.number(FINDER["finder_rt_steps"], cols[2])
 smooth = controls.number(FINDER["finder_smooth"], cols[3])
 stop = controls.number(FINDER["finder_stop"], cols[4])
 batch = controls.number(FINDER["finder_batch"], cols[5])
-if not rt_min < rt_max:
-    controls.add_notice(f"min_lr ({rt_min:g}) must be below max_lr ({rt_max:g}): using max_lr = 1000 × min_lr.")
-    rt_max = rt_min * 1000
+rt_min, rt_max, notice = state.range_test_fixed(rt_min, rt_max)
+if notice:
+    controls.add_notice(notice)
 test = compute.range_test_view(data, fingerprint, rt_min, rt_max, rt_steps, smooth, stop, batch)
 st.vega_lite_chart(spec=compute.chart_spec(charts.range_test_chart, test.points, test.marks, test.rules),
                    width="stretch")

@@ -57,10 +57,25 @@ def _step(lr, steps, values):
     return lrcore.schedules.step_decay(lr, length(values["every"], steps), values["gamma"])
 
 
-def _multistep(lr, steps, values):
+def milestones(values: dict, steps: int) -> tuple[int, int]:
+    """Multistep's two milestones in steps: the second at least one step after the first."""
     first = length(values["first"], steps)
-    second = max(length(values["second"], steps), first + 1)
-    return lrcore.schedules.multistep_decay(lr, [first, second], values["gamma"])
+    return first, max(length(values["second"], steps), first + 1)
+
+
+def warmup_steps(values: dict, steps: int) -> int:
+    """The warmup's length in steps, leaving at least one step for the cosine."""
+    return min(length(values["warmup"], steps), steps - 1)
+
+
+def pct_start(values: dict, steps: int) -> float:
+    """One-cycle's pct_start, moved so that every phase has at least one whole step."""
+    low, high = (1.5 / steps, 0.5 - 1.0 / steps) if values["three_phase"] else (1.5 / steps, 1 - 1.5 / steps)
+    return min(max(values["pct_start"], low), high)
+
+
+def _multistep(lr, steps, values):
+    return lrcore.schedules.multistep_decay(lr, list(milestones(values, steps)), values["gamma"])
 
 
 def _exponential(lr, steps, values):
@@ -89,17 +104,14 @@ def _restarts(lr, steps, values):
 
 
 def _warmup_cosine(lr, steps, values):
-    warmup = min(length(values["warmup"], steps), steps - 1)
+    warmup = warmup_steps(values, steps)
     return lrcore.schedules.linear_warmup(lrcore.schedules.cosine_decay(lr, max(1, steps - warmup)), warmup,
                                           start_factor=values["start"])
 
 
 def _one_cycle(lr, steps, values):
-    three = values["three_phase"]
-    # every phase needs at least one whole step
-    low, high = (1.5 / steps, 1 - 1.5 / steps) if not three else (1.5 / steps, 0.5 - 1.0 / steps)
-    pct = min(max(values["pct_start"], low), high)
-    return lrcore.schedules.one_cycle(lr, max(steps, 2), pct_start=pct, div_factor=values["div"], three_phase=three)
+    return lrcore.schedules.one_cycle(lr, max(steps, 2), pct_start=pct_start(values, steps), div_factor=values["div"],
+                                      three_phase=values["three_phase"])
 
 
 def _cyclic(lr, steps, values):

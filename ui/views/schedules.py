@@ -23,7 +23,7 @@ import pandas as pd
 
 import lrcore
 
-from ..catalog import SCHEDULES, build_schedule, length
+from ..catalog import SCHEDULES, build_schedule, length, milestones, pct_start, warmup_steps
 from .common import (MAX_CURVE, TAIL, Preset, Verdict, contour_lines, frame_steps, frame_until, is_round, num,
                      plural, results_table, summarize_runs, thinned)
 from .contour import equal_window, frame_window
@@ -142,19 +142,17 @@ def mended_settings(chosen: tuple, steps: int) -> list[str]:
     for name, given in chosen:
         values = {**SCHEDULES[name].defaults(), **dict(given)}
         if name == "multistep_decay":
-            first, second = length(values["first"], steps), length(values["second"], steps)
-            if second <= first:
-                said.append(f"Multistep: its second milestone (step {second:,}) was not after its first "
-                            f"(step {first:,}): it is taken at step {first + 1:,}.")
-        elif name == "warmup_cosine" and length(values["warmup"], steps) > steps - 1:
+            first, second = milestones(values, steps)
+            asked = length(values["second"], steps)
+            if asked != second:
+                said.append(f"Multistep: its second milestone (step {asked:,}) was not after its first "
+                            f"(step {first:,}): it is taken at step {second:,}.")
+        elif name == "warmup_cosine" and warmup_steps(values, steps) != length(values["warmup"], steps):
             said.append(f"Warmup: {length(values['warmup'], steps):,} warmup steps leave no step of the "
-                        f"{steps:,} for the cosine: the warmup is taken as {max(steps - 1, 0):,} steps.")
-        elif name == "one_cycle":
-            low, high = (1.5 / steps, 0.5 - 1.0 / steps) if values["three_phase"] else (1.5 / steps, 1 - 1.5 / steps)
-            pct = values["pct_start"]
-            if not low <= pct <= high:
-                said.append(f"One-cycle: pct_start = {num(pct)} leaves a phase shorter than a step in {steps:,} "
-                            f"steps: it is taken as {num(min(max(pct, low), high))}.")
+                        f"{steps:,} for the cosine: the warmup is taken as {warmup_steps(values, steps):,} steps.")
+        elif name == "one_cycle" and pct_start(values, steps) != values["pct_start"]:
+            said.append(f"One-cycle: pct_start = {num(values['pct_start'])} leaves a phase shorter than a step in "
+                        f"{steps:,} steps: it is taken as {num(pct_start(values, steps))}.")
     return said
 
 
