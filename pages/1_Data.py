@@ -33,13 +33,17 @@ with st.expander("Your own points: upload a CSV, or download these", expanded=Fa
     if st.session_state.get(controls.UPLOAD_ERROR):
         st.error(st.session_state[controls.UPLOAD_ERROR], icon=":material/error:")
     left, right = st.columns(2)
-    left.download_button("Sample CSV", downloads.sample_csv(), "sample.csv", "text/csv", key="sample_csv")
+    # on_click="ignore": a download changes nothing on the page, so it does not rerun it (a rerun is work,
+    # and one racing the deferred file's request is the likely cause of a points download that never came, once in CI).
+    left.download_button("Sample CSV", downloads.sample_csv(), "sample.csv", "text/csv", key="sample_csv",
+                         on_click="ignore")
     right.download_button(
         f"These {data.n:,} points as CSV",
         functools.partial(downloads.points_csv, current.settings, controls.uploaded_points(current.source)),
         "points.csv",
         "text/csv",
         key="points_csv",
+        on_click="ignore",
     )
 
 st.caption(

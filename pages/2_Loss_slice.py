@@ -83,4 +83,4 @@ st.vega_lite_chart(spec=curves, width="stretch")
 st.subheader("The steps")
 st.dataframe(view.table, hide_index=True, height=260, width="stretch")
 st.download_button("Steps as CSV", view.table.to_csv(index=False).encode(), "steps.csv", "text/csv",
-                   key="slice_csv")
+                   key="slice_csv", on_click="ignore")  # a download changes nothing on the page: no rerun
