@@ -4,7 +4,9 @@ browser, frame after frame, with pause and three speeds.
 The chart already holds every frame and its slider (``charts.STEP_PARAM``)
 picks which one is drawn; playing is that slider moved by a timer in the
 page, so no frame costs a round trip to the server and the slider stays the
-way to pick a frame. The control finds the nearest chart above it whose
+way to pick a frame. The frame shown is set by the clock, so on a machine
+too slow to draw every frame in time the replay skips frames rather than
+dragging on. The control finds the nearest chart above it whose
 slider has the given name.
 
 The HTML, CSS and JavaScript below are this module's constants: nothing a
@@ -47,6 +49,7 @@ export default function (component) {
     const button = parentElement.querySelector('.lre-play-button');
     const speed = parentElement.querySelector('.lre-play-speed');
     let timer = null;
+    let origin = 0, from = 0, shown = null;  // when and where this stretch of play began, and the last frame shown
 
     // the nearest chart above this control whose step slider is named data.param
     function slider() {
@@ -61,6 +64,7 @@ export default function (component) {
     }
     function show(input, value) {
         input.value = String(value);
+        shown = input.value;
         input.dispatchEvent(new Event('input', { bubbles: true }));
     }
     function stop() {
@@ -68,17 +72,29 @@ export default function (component) {
         timer = null;
         button.textContent = '▶ Play';
     }
+    function period() { return data.tick * Number(speed.value); }
+    function begin(input) {
+        origin = performance.now();
+        from = Number(input.value);
+        shown = input.value;
+    }
+    // the frame is placed by the clock, not by counting ticks: where drawing
+    // a frame takes longer than a tick, frames are skipped and the replay
+    // still ends on time
     function tick() {
         const input = slider();
         if (!input) { stop(); return; }
+        if (input.value !== shown) begin(input);  // the learner moved the slider: go on from there
         const last = Number(input.max);
-        const next = Math.min(Number(input.value) + data.stride, last);
-        show(input, next);
+        const due = Math.floor((performance.now() - origin) / period());
+        const next = Math.min(from + due * data.stride, last);
+        if (String(next) !== input.value) show(input, next);
         if (next >= last) stop();
     }
-    function start() {
+    function start(input) {
         clearInterval(timer);
-        timer = setInterval(tick, data.tick * Number(speed.value));
+        begin(input);
+        timer = setInterval(tick, period());
         button.textContent = '⏸ Pause';
     }
     button.onclick = () => {
@@ -86,9 +102,9 @@ export default function (component) {
         const input = slider();
         if (!input) return;
         if (Number(input.value) >= Number(input.max)) show(input, input.min);  // from the start again
-        start();
+        start(input);
     };
-    speed.onchange = () => { if (timer) start(); };
+    speed.onchange = () => { const input = slider(); if (timer && input) start(input); };
     return () => clearInterval(timer);
 }
 """

@@ -26,3 +26,34 @@ def test_play_moves_the_step_slider_and_pause_holds_it(page, app_server, name):
     assert int(held) < int(last)
     expect(slider).to_have_value(held)
     assert_no_exception(page)
+
+
+def test_a_replay_that_cannot_draw_in_time_skips_frames_and_ends_on_time(page, app_server):
+    """The frame shown is set by the clock, not by counting ticks: while the
+    page is too busy to draw (here its main thread is held for a whole
+    replay's length), no frame is drawn late one by one; the first tick after
+    it shows the last frame."""
+    from ui.play import REPLAY_MS
+
+    open_page(page, app_server, "Schedules")
+    slider = page.locator("input[type=range][name=step]").first
+    last = slider.get_attribute("max")
+    expect(slider).to_have_value(last)
+    page.get_by_label("Speed").select_option(label="fast")
+    seen = page.get_by_role("button", name="▶ Play").evaluate(
+        """(button, {input, ms}) => {
+            const seen = [];
+            input.addEventListener('input', () => seen.push(input.value));
+            window.lreSeen = seen;
+            button.click();  // from the start again: frame 0, then the timer
+            const began = performance.now();
+            while (performance.now() - began < ms) {}  // the page can draw nothing meanwhile
+            return seen.length;
+        }""",
+        {"input": slider.element_handle(), "ms": REPLAY_MS},
+    )
+    assert seen == 1, "only frame 0 can have been shown while the page was held"
+    expect(page.get_by_role("button", name="▶ Play")).to_be_visible()
+    assert page.evaluate("() => window.lreSeen") == ["0", last]
+    expect(slider).to_have_value(last)
+    assert_no_exception(page)
