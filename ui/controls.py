@@ -523,6 +523,7 @@ def current_data() -> CurrentData:
     An uploaded CSV is used while it is selected; otherwise the made points."""
     from . import compute, server
 
+    server.leave_loaded_objects_out_of_collections()
     server.release_memory()
     settings, source = data_sidebar()
     raw = uploaded_points(source)
