@@ -9,6 +9,7 @@ needs no rerun.
 from __future__ import annotations
 
 import hashlib
+import inspect
 import json
 import math
 
@@ -63,18 +64,35 @@ class _KeptClassIndex(schemapi._FromDict):
     ``from_dict``, which first hashes the JSON schema of every one of
     Altair's hundreds of classes to index them: about 4 ms each time, 40 to
     80 ms of a page's chart. The classes and their schemas do not change
-    while the app runs, so the index is made once for each set of classes."""
+    while the app runs, so the index is made once for each set of classes.
+
+    Altair asks for "every subclass of SchemaBase" as a fresh generator that
+    walks its whole class tree (another 2 to 4 ms each time): that set is
+    known by the class it starts from, and its walk is done once. (Altair
+    defines all of its classes when imported; the app defines none.)"""
 
     _indexes: dict = {}
 
     def __init__(self, wrapper_classes, /) -> None:
-        classes = tuple(wrapper_classes)
-        index = self._indexes.get(classes)
+        key = _subclasses_of(wrapper_classes)
+        if key is None:
+            key = tuple(wrapper_classes)
+        index = self._indexes.get(key)
         if index is None:
-            super().__init__(classes)
-            self._indexes[classes] = self.class_dict
+            super().__init__(tuple(wrapper_classes) if isinstance(key, type) else key)
+            self._indexes[key] = self.class_dict
         else:
             self.class_dict = index
+
+
+def _subclasses_of(classes) -> type | None:
+    """The class whose subclasses ``classes`` is about to list, when it is an
+    unstarted ``schemapi._subclasses`` generator; else None."""
+    if not inspect.isgenerator(classes) or classes.gi_code is not schemapi._subclasses.__code__ \
+            or inspect.getgeneratorstate(classes) != inspect.GEN_CREATED:
+        return None
+    start = inspect.getgeneratorlocals(classes).get("cls")
+    return start if isinstance(start, type) else None
 
 
 _altair_index = schemapi._FromDict
