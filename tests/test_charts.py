@@ -964,7 +964,7 @@ def test_compact_keeps_every_value_to_what_a_chart_can_show(floats, ints):
     as they were."""
     frame = pd.DataFrame({"f": floats + floats[:1] * (40 - len(floats)), "i": ints + ints[:1] * (40 - len(ints)),
                           "s": ["run %d" % (i % 3) for i in range(40)]})
-    small = charts.compact(frame, float32_rows=1)
+    small = charts.compact(frame, least_rows=1)
     assert small["i"].tolist() == frame["i"].tolist() and small["s"].tolist() == frame["s"].tolist()
     before, after = frame["f"].to_numpy(), small["f"].to_numpy(dtype=float)
     assert np.array_equal(np.isnan(before), np.isnan(after)) and np.array_equal(np.isinf(before), np.isinf(after))

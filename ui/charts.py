@@ -177,7 +177,7 @@ def to_spec(chart) -> dict:
     for Streamlit to send as Arrow. No theme is merged in (Streamlit's own
     applies in the browser), as ``st.altair_chart`` does. The chart is not changed.
     """
-    chart = chart.copy(deep=False)
+    chart = _top_copied(chart)
     datasets: dict[str, object] = {}
     _name_data(chart, datasets)
     context = {"top_level": False, "datasets": {}}  # no theme; Altair's own inline data lands in context
@@ -188,48 +188,70 @@ def to_spec(chart) -> dict:
 
 
 def _name_data(chart, datasets: dict) -> None:
-    """Replace each DataFrame in ``chart`` and its parts by a named dataset
-    (the parts are copied first: a builder's chart is never changed)."""
+    """Replace each DataFrame in ``chart`` and its parts by a dataset named
+    by what is sent: the frame made ``compact`` (the parts are copied first:
+    a builder's chart is never changed)."""
     data = getattr(chart, "data", alt.Undefined)
     if isinstance(data, pd.DataFrame):
-        hashed = hashlib.sha1(pd.util.hash_pandas_object(data, index=False).to_numpy().tobytes())
-        hashed.update(json.dumps([str(c) for c in data.columns]).encode())
+        index = data.index
+        if not (isinstance(index, pd.RangeIndex) and index.start == 0 and index.step == 1):
+            data = data.reset_index(drop=True)
+        sent = compact(data)
+        hashed = hashlib.sha1(pd.util.hash_pandas_object(sent, index=False).to_numpy().tobytes())
+        hashed.update(json.dumps([[str(c), str(t)] for c, t in sent.dtypes.items()]).encode())
         name = f"data-{hashed.hexdigest()[:20]}"
-        datasets[name] = compact(data.reset_index(drop=True))
+        datasets[name] = sent
         chart.data = alt.NamedData(name=name)
     for key in ("layer", "vconcat", "hconcat", "concat"):
         parts = getattr(chart, key, alt.Undefined)
         if isinstance(parts, list):
-            parts = [part.copy(deep=False) for part in parts]
+            parts = [_top_copied(part) for part in parts]
             setattr(chart, key, parts)
             for part in parts:
                 _name_data(part, datasets)
+
+
+def _top_copied(part):
+    """``part.copy(deep=False)`` without calling the class's constructor
+    again (a layer's would lift and copy its parts' parameters anew):
+    a new object holding the same values."""
+    made = object.__new__(type(part))
+    object.__setattr__(made, "_args", part._args)
+    object.__setattr__(made, "_kwds", dict(part._kwds))
+    return made
 
 
 #: A float column is sent as float32 only if that moves no value by more than
 #: this fraction of the column's spread (a 10,000th of a chart's width) and
 #: every nonzero magnitude lies well inside float32's normal range.
 FLOAT32_SPREAD, FLOAT32_RANGE = 1e-4, (1e-30, 1e30)
-#: Frames shorter than this keep float64 (a rule or a label: no bytes to save).
-FLOAT32_ROWS = 100
+#: Frames shorter than this are sent as they are (a rule or a label: no
+#: bytes to save, and converting each column costs more than it saves).
+COMPACT_ROWS = 100
 
 
-def compact(frame: pd.DataFrame, float32_rows: int = FLOAT32_ROWS) -> pd.DataFrame:
+def compact(frame: pd.DataFrame, least_rows: int = COMPACT_ROWS) -> pd.DataFrame:
     """``frame`` in the smallest types that draw the same chart, for the bytes
-    a rerun sends: text as categories (each word sent once, then small
-    codes), whole numbers in the fewest bits that hold them, and a float
-    column as float32 where that moves no point by a visible amount (see
-    ``FLOAT32_SPREAD``; float32 keeps about 7 significant digits, more than
-    a tooltip's ".6g" shows) in a frame of ``float32_rows`` rows or more.
-    NaN and inf stay what they were.
+    a rerun sends, if it has ``least_rows`` rows or more: text as categories
+    (each word sent once, then small codes), whole numbers in the fewest bits
+    that hold them, and a float column as float32 where that moves no point
+    by a visible amount (see ``FLOAT32_SPREAD``; float32 keeps about 7
+    significant digits, more than a tooltip's ".6g" shows). NaN and inf stay
+    what they were. A shorter frame, or one with nothing to convert, is
+    returned itself.
 
     >>> small = compact(pd.DataFrame({"run": ["a", "a", "b"], "step": [0, 1, 300], "w": [0.5, 1.0, 2.0],
     ...                               "near": [3.0, 3.0 + 1e-9, 3.0 + 2e-9], "big": [1.0, 1e300, math.inf]}),
-    ...                 float32_rows=3)
+    ...                 least_rows=3)
     >>> {column: str(dtype) for column, dtype in small.dtypes.items()}
     {'run': 'category', 'step': 'int16', 'w': 'float32', 'near': 'float64', 'big': 'float64'}
+    >>> rule = pd.DataFrame({"label": ["best"], "w": [0.5]})
+    >>> compact(rule) is rule
+    True
     """
-    out = {}
+    if len(frame) < least_rows:
+        return frame
+    out, changed = {}, False
     for column in frame.columns:
         values = frame[column]
         kind = values.dtype.kind
@@ -237,10 +259,11 @@ def compact(frame: pd.DataFrame, float32_rows: int = FLOAT32_ROWS) -> pd.DataFra
             values = values.astype("category")
         elif kind in "iu":
             values = pd.to_numeric(values, downcast="integer" if kind == "i" else "unsigned")
-        elif len(frame) >= float32_rows and values.dtype == np.float64 and _float32_draws_the_same(values.to_numpy()):
+        elif values.dtype == np.float64 and _float32_draws_the_same(values.to_numpy()):
             values = values.astype(np.float32)
+        changed = changed or values.dtype != frame[column].dtype
         out[column] = values
-    return pd.DataFrame(out, index=frame.index)
+    return pd.DataFrame(out, index=frame.index) if changed else frame
 
 
 def _float32_draws_the_same(values: np.ndarray) -> bool:
