@@ -761,28 +761,26 @@ def contour_chart(view, *, minimum: tuple[float, float]) -> alt.LayerChart:
     x = alt.X("w:Q", scale=x_scale, title="w (slope)")
     y = alt.Y("b:Q", scale=y_scale, title="b (intercept)")
     colors = alt.Scale(domain=view.names, range=list(RUNS[: len(view.names)]))
-    pick = alt.selection_point(name=START_PICK, on="click", fields=["w", "b"], nearest=True, empty=False)
+    # A click on the map picks the centre of the cell under it: the cells drawn again on top, invisible,
+    # hold the selection. (A nearest-point selection on the cells' centres picked the same point, but
+    # had Vega build and draw a Voronoi cell around each centre at every redraw.)
+    pick = alt.selection_point(name=START_PICK, on="click", fields=["w", "b"], empty=False)
     step = _scrubber(view.steps)
     heat = _finite(view.heat, "w", "b", "loss")
     heat = heat[heat["loss"] > 0]
     # Every cell has the same size: its corners are worked out in the browser from the centre, not sent.
     half_w, half_b = ((float((heat[high] - heat[mid]).iloc[0]) if len(heat) else 0.0)
                       for high, mid in (("w1", "w"), ("b1", "b")))
-    heat = heat[["w", "b", "loss"]]
-    cells = (
-        alt.Chart(heat)
+    cell = (
+        alt.Chart(heat[["w", "b", "loss"]])
         .transform_calculate(w0=f"datum.w - {half_w!r}", w1=f"datum.w + {half_w!r}",
                              b0=f"datum.b - {half_b!r}", b1=f"datum.b + {half_b!r}")
-        .mark_rect(opacity=0.45)
-        .encode(
-            x=alt.X("w0:Q", scale=x_scale, title="w (slope)"), x2="w1:Q",
-            y=alt.Y("b0:Q", scale=y_scale, title="b (intercept)"), y2="b1:Q",
-            color=alt.Color("loss:Q", scale=alt.Scale(type="log", scheme="blues"), legend=None),
-        )
+        .encode(x=alt.X("w0:Q", scale=x_scale, title="w (slope)"), x2="w1:Q",
+                y=alt.Y("b0:Q", scale=y_scale, title="b (intercept)"), y2="b1:Q")
     )
-    targets = (  # invisible points where a click picks the start
-        alt.Chart(heat).mark_point(opacity=0, size=40).encode(x=x, y=y).add_params(pick)
-    )
+    cells = cell.mark_rect(opacity=0.45).encode(
+        color=alt.Color("loss:Q", scale=alt.Scale(type="log", scheme="blues"), legend=None))
+    targets = cell.mark_rect(opacity=0).add_params(pick)
     contour = (
         alt.Chart(_finite(view.lines, "w", "b"))
         .mark_line(color="#5b6b7f", strokeWidth=1, clip=True)
