@@ -86,6 +86,10 @@ class Rerun:
     exceptions: list = field(default_factory=list)
     texts: list = field(default_factory=list)
     status: int | None = None
+    #: The kinds of element ("vega_lite_chart", "markdown", ...) received in
+    #: full, and those sent as a reference to a copy received before.
+    sent: list = field(default_factory=list)
+    referenced: list = field(default_factory=list)
 
     @property
     def in_use(self) -> str:
@@ -317,13 +321,17 @@ class StreamlitSession:
             result.messages += 1
             msg = ForwardMsg.FromString(frame)
             kind = msg.WhichOneof("type")
-            if kind == "ref_hash":
+            by_reference = kind == "ref_hash"
+            if by_reference:
                 cached = self.cache.get(msg.ref_hash)
                 if cached is None:
                     raise SessionError(f"{result.what}: the server referred to a message never received")
                 msg, kind = cached, "delta"
             elif msg.metadata.cacheable and msg.hash:
                 self.cache[msg.hash] = msg
+            if kind == "delta" and msg.delta.WhichOneof("type") == "new_element":
+                element = msg.delta.new_element.WhichOneof("type")
+                (result.referenced if by_reference else result.sent).append(element)
             if kind == "delta":
                 self._read_delta(msg.delta, result, seen)
             elif kind in ("new_session", "navigation"):  # the app's pages
