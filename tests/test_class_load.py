@@ -26,7 +26,10 @@ LEARNERS = 3
 WRONG = 0  # this learner is told learner 1's sentence
 
 
-@pytest.fixture(scope="module")
+# Made once per session: a module's fixture is made again whenever another
+# module's tests run between these (it was, 17 s each time, while xdist's
+# grouping did not work).
+@pytest.fixture(scope="session")
 def result(tmp_path_factory):
     out = tmp_path_factory.mktemp("class_load") / "result.json"
     command = [sys.executable, "-m", "benchmarks.class_load", "--learners", str(LEARNERS), "--replicas", "1",
