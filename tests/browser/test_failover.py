@@ -42,7 +42,7 @@ RECONNECT_S = 15  # from the kill to the page drawn again on the other replica
 CSV = b"x,y\n0,1\n1,3.1\n2,4.9\n3,7.2\n4,9\n"
 LINK = "noise=2.5&seed=7"  # every learner opens the same share link
 UPLOAD_LOST = "The uploaded CSV is not on this server"
-SWEEP = (1000, 1000)  # an LR-finder sweep (rates, steps per run) whose runs last long enough to cut
+SWEEP = (2000, 2000)  # the largest LR-finder sweep (rates, steps per run): a rerun of 0.35-0.5 s, long enough to cut
 
 # The script and connection states the page goes through, recorded in the page
 # (a MutationObserver on Streamlit's root element), so the test can tell
