@@ -74,15 +74,14 @@ class _KeptClassIndex(schemapi._FromDict):
     _indexes: dict = {}
 
     def __init__(self, wrapper_classes, /) -> None:
-        key = _subclasses_of(wrapper_classes)
-        if key is None:
-            key = tuple(wrapper_classes)
+        start = _subclasses_of(wrapper_classes)
+        classes = None if start is not None else tuple(wrapper_classes)
+        key = start if start is not None else classes
         index = self._indexes.get(key)
-        if index is None:
-            super().__init__(tuple(wrapper_classes) if isinstance(key, type) else key)
-            self._indexes[key] = self.class_dict
-        else:
-            self.class_dict = index
+        if index is None:  # the generator, not yet started, is walked here once
+            super().__init__(classes if classes is not None else tuple(wrapper_classes))
+            index = self._indexes[key] = self.class_dict
+        self.class_dict = index
 
 
 def _subclasses_of(classes) -> type | None:
@@ -254,14 +253,15 @@ def compact(frame: pd.DataFrame, least_rows: int = COMPACT_ROWS) -> pd.DataFrame
     out, changed = {}, False
     for column in frame.columns:
         values = frame[column]
-        kind = values.dtype.kind
+        before = values.dtype
+        kind = before.kind
         if kind in "OUT" or pd.api.types.is_string_dtype(values.dtype):
             values = values.astype("category")
         elif kind in "iu":
             values = pd.to_numeric(values, downcast="integer" if kind == "i" else "unsigned")
         elif values.dtype == np.float64 and _float32_draws_the_same(values.to_numpy()):
             values = values.astype(np.float32)
-        changed = changed or values.dtype != frame[column].dtype
+        changed = changed or values.dtype != before
         out[column] = values
     return pd.DataFrame(out, index=frame.index) if changed else frame
 

@@ -102,9 +102,9 @@ def leave_loaded_objects_out_of_collections() -> bool:
     (``runner.postScriptGC``), and a full collection walks every object the
     process tracks: with numpy, pandas, Altair and Streamlit loaded, about
     135,000 objects and 55 ms (more in a busy server) of every rerun on this
-    project's machine, most of a warm rerun. Those objects live as long as the process; frozen,
-    they are no longer walked, and the collection after a run looks at what
-    runs made (about 4 ms). Reference counting still frees a frozen object
+    project's machine, most of a warm rerun. Those objects live as long as
+    the process; frozen, they are no longer walked, and the collection after
+    a run looks at what runs made (about 4 ms). Reference counting still frees a frozen object
     that is let go; only a reference cycle among objects alive at the freeze
     would stay: the first run's own, once per process.
     """
