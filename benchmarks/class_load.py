@@ -4,6 +4,7 @@ Streamlit's websocket, no browsers.
     python -m benchmarks.class_load --learners 10 --replicas 1 --direct
     python -m benchmarks.class_load --learners 30 --replicas 2 --settings heaviest --duration 120
     python -m benchmarks.class_load --replicas 2 --find-capacity
+    python -m benchmarks.class_load --find-capacity --baseline plain
 
 Each learner opens a link on one of the six pages with data of its own
 (n and seed differ per learner, so no two share points), waits for the run
@@ -29,6 +30,13 @@ client, not the server, was the bottleneck), and each server's resident memory.
 learners, ``--duration`` seconds each, on the same servers) and reports the
 largest class whose widget changes stay under 1 s at the 95th percentile with
 no failure.
+
+``--baseline plain`` serves ``benchmarks/trivial_app.py`` (one number input
+and a three-point chart) instead of the app, and each learner changes its
+number at every step: what Streamlit itself costs a step on this machine,
+the floor under any page, measured the same way. ``--baseline frozen`` is the
+same page with the loaded libraries left out of the garbage collector's walks
+after every run, as the app leaves them (ui.server).
 """
 
 from __future__ import annotations
@@ -75,6 +83,10 @@ CHANGES = {
     "LR finder": ("finder_steps", "finder_rt_steps"),
 }
 LOSSES = ("mse", "mae", "huber")
+#: The baseline: the trivial page, whose one number input every step changes.
+TRIVIAL_SCRIPT = "benchmarks/trivial_app.py"
+TRIVIAL_PAGES = (("/", "Trivial page"),)
+TRIVIAL_KEY = "slope"
 HEAVIEST_SCHEDULES = ("constant", "exponential_decay", "cosine_decay", "one_cycle", "reduce_on_plateau", "cyclic")
 
 
@@ -102,11 +114,15 @@ class Plan:
     heaviest: bool = False
 
 
-def make_plans(count: int, *, heaviest: bool = False, first: int = 0, wrong: int | None = None) -> list[Plan]:
+def make_plans(count: int, *, heaviest: bool = False, first: int = 0, wrong: int | None = None,
+               baseline: bool = False) -> list[Plan]:
     """``count`` learners numbered from ``first``. Learner i draws n = 50 + i
     points (a million less i at the heaviest) from seed 100 + i, so its
     sentence ("In use: N made points; ...") is its own by its count alone.
-    ``wrong``: that learner is told another's sentence, to show the check fails."""
+    ``wrong``: that learner is told another's sentence, to show the check fails.
+    ``baseline``: learners of the trivial page, which has no data and no sentence."""
+    if baseline:
+        return [Plan(i, {}, "", "", 0) for i in range(first, first + count)]
     import lrcore
     from ui import controls, state
 
@@ -137,6 +153,8 @@ def change_value(session: StreamlitSession, key: str, plan: Plan, turn: int):
     or another option of a radio or select slider."""
     from ui import state
 
+    if key == TRIVIAL_KEY:  # the baseline's slope (-100 to 100): a new value at every step
+        return float((plan.number * 7 + turn) % 199 - 99)
     widget = session.widget(key)
     if widget.options:
         return (plan.number + turn + 1) % len(widget.options)
@@ -181,6 +199,11 @@ class Learner(User):
     timeout_s: float = 60.0
     cookie_prefix: str = ""  # with a balancer: each learner keeps its own route, as a browser does
     records: list = []  # every step of every learner, in order
+    baseline: bool = False  # the trivial page: one change after another
+
+    @staticmethod
+    def pages():
+        return TRIVIAL_PAGES if Learner.baseline else PAGES
 
     def wait_time(self):
         return random.uniform(0.5 * self.think_s, 1.5 * self.think_s)
@@ -197,6 +220,9 @@ class Learner(User):
 
     def _walk(self):
         """The learner's steps, forever: (kind, page index, key)."""
+        if Learner.baseline:
+            while True:
+                yield "change", 0, TRIVIAL_KEY
         order = [(self.plan.start + k) % len(PAGES) for k in range(len(PAGES))]
         turn = 0
         while True:
@@ -210,7 +236,7 @@ class Learner(User):
     @task
     def step(self):
         kind, page, key = next(self.steps)
-        path, label = PAGES[page]
+        path, label = Learner.pages()[page]
         if self.broken:  # a new session on this page, from the learner's link
             self.broken = False
             self._do("open", label, "", lambda: self.session.open(path, self.plan.query))
@@ -331,7 +357,7 @@ def percentile(values, q):
 def page_rows(records, kind="change"):
     """Per page: (label, reruns, median s, p95 s, max s, median bytes, failures)."""
     rows = []
-    for _, label in PAGES:
+    for _, label in Learner.pages():
         done = [r for r in records if r.page == label and r.kind == kind and r.ok]
         failures = sum(1 for r in records if r.page == label and not r.ok
                        and (r.kind == kind or (r.kind == "check" and kind == "change")))
@@ -409,6 +435,10 @@ def main(argv=None) -> None:
                         help=f"ramp the class over {CAPACITY_LADDER} learners, up to --learners if given")
     parser.add_argument("--timeout", type=float, default=60.0, help="seconds a learner waits for one run (60)")
     parser.add_argument("--json", type=pathlib.Path, help="also write every step and the summary here")
+    parser.add_argument("--baseline", choices=("plain", "frozen"),
+                        help="serve the trivial page (one number input, a three-point chart) instead of the app, "
+                             "each learner changing its number at every step; frozen: with the loaded libraries "
+                             "left out of the garbage collector's walks, as the app does")
     parser.add_argument("--expect-wrong", type=int, metavar="LEARNER",
                         help="check the check: tell this learner another's sentence; each page must report it")
     args = parser.parse_args(argv)
@@ -424,16 +454,23 @@ def main(argv=None) -> None:
     if not 1 <= duration <= MAX_DURATION_S or args.think < 0 or args.timeout <= 0:
         parser.error(f"--duration must be 1 to {MAX_DURATION_S} s, --think >= 0, --timeout > 0")
     heaviest = args.settings == "heaviest"
+    if args.baseline and (heaviest or args.expect_wrong is not None):
+        parser.error("--baseline has no settings and no data to check: drop --settings heaviest and --expect-wrong")
+    Learner.baseline = bool(args.baseline)
+    if args.baseline:
+        served = dict(script=TRIVIAL_SCRIPT, args=("--", "--freeze") if args.baseline == "frozen" else ())
+    else:
+        served = {}
 
     server = _project()
     print(f"Python {platform.python_version()}, {os.cpu_count()} CPUs, locust {__import__('locust').__version__}; "
-          f"{args.settings} settings; {args.replicas} replica(s) {'direct' if args.direct else 'behind nginx'}; "
+          f"{f'the trivial page ({args.baseline})' if args.baseline else args.settings + ' settings'}; {args.replicas} replica(s) {'direct' if args.direct else 'behind nginx'}; "
           f"think {args.think:g} s +-50%")
     with tempfile.TemporaryDirectory(prefix="lre-class-") as logs:
         servers, balancer = [], None
         try:
             for k in range(args.replicas):
-                servers.append(server.Server(pathlib.Path(logs) / f"server-{k + 1}.log"))
+                servers.append(server.Server(pathlib.Path(logs) / f"server-{k + 1}.log", **served))
             base_url = servers[0].base_url
             if not args.direct:
                 from browser.balancer import Balancer
@@ -446,7 +483,7 @@ def main(argv=None) -> None:
             if args.find_capacity:
                 summary = find_capacity(base_url, args, duration, heaviest, common)
             else:
-                plans = make_plans(args.learners, heaviest=heaviest, wrong=args.expect_wrong)
+                plans = make_plans(args.learners, heaviest=heaviest, wrong=args.expect_wrong, baseline=bool(args.baseline))
                 run = run_class(base_url, plans, duration=duration, **common)
                 print_run(run, args.replicas)
                 summary = {"runs": [_summary(run, plans)]}
@@ -480,7 +517,7 @@ def find_capacity(base_url, args, duration, heaviest, common) -> dict:
     print("|---:|---:|---:|---:|---:|---:|---:|---:|---|")
     best, runs, first = None, [], 0
     for count in ladder:
-        plans = make_plans(count, heaviest=heaviest, first=first)  # new data: no earlier class warmed its cache
+        plans = make_plans(count, heaviest=heaviest, first=first, baseline=bool(args.baseline))  # new data: no earlier class warmed its cache
         first += count
         run = run_class(base_url, plans, duration=duration, **common)
         runs.append(_summary(run, plans))

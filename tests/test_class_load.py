@@ -81,3 +81,26 @@ def test_the_check_reports_a_sentence_that_is_not_the_learners(result):
     assert seen and len(reported) == len(seen)
     assert all("DataMismatch" in r["failure"] and told in r["failure"] for r in reported)
     assert f"Failures: {len(reported)}" in stdout and "DataMismatch" in stdout
+
+
+@pytest.fixture(scope="session")
+def baseline(tmp_path_factory):
+    out = tmp_path_factory.mktemp("class_load_baseline") / "result.json"
+    command = [sys.executable, "-m", "benchmarks.class_load", "--baseline", "frozen", "--learners", "2", "--direct",
+               "--duration", "6", "--think", "0.2", "--timeout", "30", "--json", str(out)]
+    done = subprocess.run(command, cwd=ROOT, capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
+    (run,) = json.loads(out.read_text())["runs"]
+    return run, done.stdout
+
+
+def test_the_baseline_learners_change_the_trivial_pages_number_again_and_again(baseline):
+    run, stdout = baseline
+    assert "the trivial page (frozen)" in stdout
+    for plan in run["plans"]:
+        mine = [r for r in run["records"] if r["learner"] == plan["number"]]
+        assert [r["kind"] for r in mine[:1]] == ["open"]
+        changes = [r for r in mine if r["kind"] == "change"]
+        assert len(changes) >= 2 and {(r["page"], r["key"]) for r in changes} == {("Trivial page", "slope")}
+    assert all(r["ok"] and r["bytes"] > 0 for r in run["records"]), [r for r in run["records"] if not r["ok"]]
+    assert "| Trivial page |" in stdout and "Failures: 0" in stdout
