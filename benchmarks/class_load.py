@@ -396,6 +396,8 @@ def print_run(run: ClassRun, replicas: int):
         print(f"| streamlit server {k} of {replicas} | {cpu:.1f} | {cpu / run.seconds:.0%} |")
     if run.balancer_cpu is not None:
         print(f"| nginx | {run.balancer_cpu:.1f} | {run.balancer_cpu / run.seconds:.0%} |")
+    print(f"\nThe servers' CPU per step (a link, a sidebar link or a change that finished): "
+          f"{cpu_per_step(run) * 1000:.0f} ms")
     print("\n| server | resident MiB (VmRSS) | peak MiB (VmHWM) |")
     print("|---|---:|---:|")
     for k, (rss, peak) in enumerate(run.memory_mib, 1):
@@ -404,6 +406,13 @@ def print_run(run: ClassRun, replicas: int):
     print(f"\nFailures: {len(failures)}")
     for line in sorted(set(failures))[:10]:
         print(f"  {line}")
+
+
+def cpu_per_step(run: ClassRun) -> float:
+    """The servers' CPU seconds per step that finished: a link opened, a page
+    opened from the sidebar, or a setting changed (NaN when none finished)."""
+    steps = sum(1 for r in run.records if r.ok and r.kind in ("open", "page", "change"))
+    return sum(run.server_cpu) / steps if steps else float("nan")
 
 
 def _open_rows(records):
@@ -513,8 +522,9 @@ def find_capacity(base_url, args, duration, heaviest, common) -> dict:
     ladder = [n for n in CAPACITY_LADDER if n <= args.learners] or [args.learners]
     print(f"\nFinding capacity: {ladder} learners, {duration:g} s each, "
           f"p95 of a widget change under {CAPACITY_P95_S:g} s and no failure\n")
-    print("| learners | changes | median | p95 | max | failures | load generator CPU | servers' CPU | verdict |")
-    print("|---:|---:|---:|---:|---:|---:|---:|---:|---|")
+    print("| learners | changes | median | p95 | max | failures | load generator CPU | servers' CPU "
+          "| servers' CPU per step | verdict |")
+    print("|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|")
     best, runs, first = None, [], 0
     for count in ladder:
         plans = make_plans(count, heaviest=heaviest, first=first, baseline=bool(args.baseline))  # new data: no earlier class warmed its cache
@@ -527,7 +537,8 @@ def find_capacity(base_url, args, duration, heaviest, common) -> dict:
         fine = bool(times) and p95 < CAPACITY_P95_S and failures == 0
         print(f"| {count} | {len(times)} | {percentile(times, 50):.2f} s | {p95:.2f} s | "
               f"{max(times, default=float('nan')):.2f} s | {failures} | {run.client_cpu:.1f} s | "
-              f"{sum(run.server_cpu):.1f} s | {'within' if fine else 'OVER'} |", flush=True)
+              f"{sum(run.server_cpu):.1f} s | {cpu_per_step(run) * 1000:.0f} ms | {'within' if fine else 'OVER'} |",
+              flush=True)
         if not fine:
             break
         best = count

@@ -104,3 +104,7 @@ def test_the_baseline_learners_change_the_trivial_pages_number_again_and_again(b
         assert len(changes) >= 2 and {(r["page"], r["key"]) for r in changes} == {("Trivial page", "slope")}
     assert all(r["ok"] and r["bytes"] > 0 for r in run["records"]), [r for r in run["records"] if not r["ok"]]
     assert "| Trivial page |" in stdout and "Failures: 0" in stdout
+    steps = sum(1 for r in run["records"] if r["ok"])
+    per_step = sum(run["server_cpu"]) / steps
+    assert f"The servers' CPU per step (a link, a sidebar link or a change that finished): {per_step * 1000:.0f} ms" \
+        in stdout
