@@ -867,16 +867,18 @@ def keras_script(
     loss_code = _loss_code(_LOSSES[loss_fn.name].keras, loss_fn)
     classes = "".join(dict.fromkeys(schedule.classes))
     if batch:
-        per_epoch = -(-data.n // batch)
-        epochs = -(-steps // per_epoch)
-        fit = (
-            f"    batch_size={batch},\n    epochs={epochs},  # {per_epoch} updates per epoch\n    shuffle=True,\n"
-        )
+        # The app's own mini-batches, in its order, one per update: fed to fit from a
+        # generator, one batch an epoch, so that schedules and callbacks count updates.
+        feed = "    app_batches(),\n"
+        fit = f"    steps_per_epoch=1,\n    epochs={steps},  # one mini-batch per epoch: one update\n"
         batch_note = (
-            "# Keras shuffles its own mini-batches: the path has the same rule but other noise,\n"
-            f"# and it trains whole epochs ({epochs * per_epoch} updates).\n"
+            "\n\ndef app_batches():\n"
+            '    """The mini-batches Learning-Rate Explorer trains on, in its order."""\n'
+            f"    for idx in batches(len(x), {batch}, seed={seed}):\n"
+            "        yield x[idx], y[idx]\n\n\n"
         )
     else:
+        feed = "    x,\n    y,\n"
         fit = f"    batch_size=len(x),\n    epochs={steps},  # full batch: one update per epoch\n    shuffle=False,\n"
         batch_note = ""
     callbacks = f"    callbacks=[{schedule.callback.replace(chr(10), chr(10) + '    ')}],\n" if schedule.callback else ""
@@ -889,6 +891,8 @@ def keras_script(
         'keras.config.set_floatx("float64")  # the app computes in float64 too\n\n'
         + _data_block(data, recipe)
         + "x = x.reshape(-1, 1)\n"
+        + "# Your own points: set x (shape (n, 1)) and y (shape (n,)) here instead.\n"
+        + _batches_block(data.n, batch, seed)
         + classes
         + "\n\n"
         "model = keras.Sequential([\n"
@@ -902,7 +906,8 @@ def keras_script(
         + opt_note
         + f"model.compile(optimizer={opt_code}, loss={loss_code})\n"
         + batch_note
-        + "history = model.fit(\n    x,\n    y,\n"
+        + "history = model.fit(\n"
+        + feed
         + fit
         + callbacks
         + "    verbose=0,\n)\n"

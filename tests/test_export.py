@@ -498,11 +498,25 @@ print("RESULTS", json.dumps(results))
 """
 
 
+#: Mini-batch runs: Keras' fit is fed the app's own batches, so it lands where the app does.
+#: Momentum at a constant rate only: Keras keeps the rate inside its velocity,
+#: which parts from PyTorch's rule (and the app's) once the rate changes, as the script says.
+KERAS_BATCH_CASES = {
+    **{f"{name}-batch": (0.01 if name in ("momentum", "nesterov") else schedules.exponential_decay(0.01, 30, 0.5),
+                         dict(optimizer=opt, batch_size=7, seed=3))
+       for name, opt in OPTIMIZERS.items()},
+    "mae-batch": (schedules.cosine_decay(0.05, 60), dict(loss="mae", batch_size=9)),
+    "huber-batch": (schedules.cosine_decay(0.05, 60), dict(loss="huber", batch_size=9, seed=5)),
+}
+
+
 @pytest.mark.skipif(not HAVE_KERAS, reason="keras (with the torch backend) is not installed")
 def test_keras_scripts_run_and_land_where_we_do():
     """Keras 3 on its torch backend, one interpreter for all the scripts."""
     codes = {name: export.keras_script(DATA, all_schedules()[name], steps=60, start=(0.5, -1.0))
              for name in KERAS_CASES}
+    codes |= {name: export.keras_script(DATA, lr, steps=60, start=(0.5, -1.0), **kwargs)
+              for name, (lr, kwargs) in KERAS_BATCH_CASES.items()}
     import json
 
     out = subprocess.run([sys.executable, "-c", KERAS_RUNNER], input=json.dumps(codes), capture_output=True,
@@ -515,3 +529,8 @@ def test_keras_scripts_run_and_land_where_we_do():
         w, b = results[name]
         assert w == pytest.approx(traj.w[0, -1], rel=1e-5), name
         assert b == pytest.approx(traj.b[0, -1], rel=1e-5, abs=1e-5), name
+    for name, (lr, kwargs) in KERAS_BATCH_CASES.items():
+        traj = lrcore.run(DATA, lr, steps=60, start=(0.5, -1.0), **kwargs)
+        w, b = results[name]
+        assert w == pytest.approx(traj.w[0, -1], rel=1e-6), name
+        assert b == pytest.approx(traj.b[0, -1], rel=1e-6), name
