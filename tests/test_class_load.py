@@ -26,19 +26,25 @@ LEARNERS = 3
 WRONG = 0  # this learner is told learner 1's sentence
 
 
+def run_benchmark(folder, *args, timeout):
+    """``python -m benchmarks.class_load --direct ARGS`` with a short think
+    time, in its own process: (its one run as written to --json, its output)."""
+    out = folder / "result.json"
+    command = [sys.executable, "-m", "benchmarks.class_load", "--direct", "--think", "0.2", "--timeout", "30",
+               "--json", str(out), *args]
+    done = subprocess.run(command, cwd=ROOT, capture_output=True, text=True, timeout=timeout)
+    assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
+    (run,) = json.loads(out.read_text())["runs"]
+    return run, done.stdout
+
+
 # Made once per session: a module's fixture is made again whenever another
 # module's tests run between these (it was, 17 s each time, while xdist's
 # grouping did not work).
 @pytest.fixture(scope="session")
 def result(tmp_path_factory):
-    out = tmp_path_factory.mktemp("class_load") / "result.json"
-    command = [sys.executable, "-m", "benchmarks.class_load", "--learners", str(LEARNERS), "--replicas", "1",
-               "--direct", "--duration", "15", "--think", "0.2", "--timeout", "30", "--json", str(out),
-               "--expect-wrong", str(WRONG)]
-    done = subprocess.run(command, cwd=ROOT, capture_output=True, text=True, timeout=150)
-    assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
-    (run,) = json.loads(out.read_text())["runs"]
-    return run, done.stdout
+    return run_benchmark(tmp_path_factory.mktemp("class_load"), "--learners", str(LEARNERS), "--replicas", "1",
+                         "--duration", "15", "--expect-wrong", str(WRONG), timeout=150)
 
 
 def test_every_learner_changed_a_widget_on_two_pages_at_least(result):
@@ -85,13 +91,8 @@ def test_the_check_reports_a_sentence_that_is_not_the_learners(result):
 
 @pytest.fixture(scope="session")
 def baseline(tmp_path_factory):
-    out = tmp_path_factory.mktemp("class_load_baseline") / "result.json"
-    command = [sys.executable, "-m", "benchmarks.class_load", "--baseline", "frozen", "--learners", "2", "--direct",
-               "--duration", "6", "--think", "0.2", "--timeout", "30", "--json", str(out)]
-    done = subprocess.run(command, cwd=ROOT, capture_output=True, text=True, timeout=120)
-    assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
-    (run,) = json.loads(out.read_text())["runs"]
-    return run, done.stdout
+    return run_benchmark(tmp_path_factory.mktemp("class_load_baseline"), "--baseline", "frozen", "--learners", "2",
+                         "--duration", "6", timeout=120)
 
 
 def test_the_baseline_learners_change_the_trivial_pages_number_again_and_again(baseline):
