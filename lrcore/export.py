@@ -10,10 +10,13 @@ states our formula through the framework's own mechanism (``LambdaLR`` in
 PyTorch, a ``LearningRateSchedule`` subclass in Keras).
 
 The PyTorch script reproduces ``lrcore.run`` step for step (float64, the same
-mini-batches drawn with the same numpy generator). The Keras script follows
-the same rules; where Keras computes a rule differently it says so in a
-comment (for example, Keras adds epsilon inside the square root of Adagrad
-and RMSprop, and shuffles its own mini-batches).
+mini-batches drawn with the same numpy generator). The Keras script trains on
+the same mini-batches by the same rules; where Keras computes a rule
+differently it says so in a comment (for example, Keras adds epsilon inside
+the square root of Adagrad and RMSprop). Both keep ``history``, one row
+``(w, b, loss on all the points)`` per step from the start, stop where the
+app says a run diverged and say so, and print the last row otherwise
+(:func:`printed_result` writes the same line from an ``lrcore.run``).
 """
 
 from __future__ import annotations
@@ -28,9 +31,10 @@ import numpy as np
 from . import _checks
 from . import losses as _losses
 from .data import Dataset, _draw_points
+from .descent import DIVERGENCE_FACTOR
 from .optimizers import sgd
 
-__all__ = ["EMBED_MAX_POINTS", "keras_script", "pytorch_script"]
+__all__ = ["EMBED_MAX_POINTS", "keras_script", "printed_result", "pytorch_script"]
 
 #: Datasets up to this many points are written into the script itself.
 EMBED_MAX_POINTS = 2000
@@ -40,6 +44,54 @@ _RECIPE_KEYS = tuple(inspect.signature(_draw_points).parameters)
 
 
 # --- pieces shared by both scripts -------------------------------------------------
+
+#: How both scripts write their last line; :func:`printed_result` writes the same.
+_RESULT_FORMAT = "after {steps} steps: w = {w}, b = {b}, loss = {loss}"
+_NUMBER = ".12g"  # 12 significant digits: a check to 1e-9 can read them
+_FACTOR = f"{DIVERGENCE_FACTOR:g}".replace("e+", "e")  # 1e12, as Python reads it too
+_DIVERGED_FORMAT = ("Diverged at step {step}: the loss on all the points is past {factor} times its start "
+                    "or not a number, where Learning-Rate Explorer stops a run too. Training stopped.")
+
+
+def printed_result(steps: int, w: float, b: float, loss: float, diverged_at: int | None = None) -> str:
+    """The line an exported script prints at its end: the final w, b and loss
+    on all the points, or where the run diverged.
+
+    >>> printed_result(200, 2.0, 1.0, 0.25)
+    'after 200 steps: w = 2, b = 1, loss = 0.25'
+    >>> printed_result(200, float("nan"), 0.0, float("inf"), diverged_at=17)[:26]
+    'Diverged at step 17: the l'
+    """
+    if diverged_at is not None:
+        return _DIVERGED_FORMAT.format(step=diverged_at, factor=_FACTOR)
+    return _RESULT_FORMAT.format(steps=steps, w=format(w, _NUMBER), b=format(b, _NUMBER), loss=format(loss, _NUMBER))
+
+
+def _ending_block(steps: int) -> str:
+    """The script's last lines: the result, or where the run diverged."""
+    result = _RESULT_FORMAT.format(steps=steps, w=f"{{w:{_NUMBER}}}", b=f"{{b:{_NUMBER}}}",
+                                   loss=f"{{final:{_NUMBER}}}")
+    diverged = _DIVERGED_FORMAT.format(step="{diverged_at}", factor=_FACTOR)
+    return (
+        "if diverged_at is None:\n"
+        "    w, b, final = history[-1]\n"
+        f'    print(f"{result}")\n'
+        "else:\n"
+        f'    print(f"{diverged}")\n'
+    )
+
+
+#: Where both scripts stop a run: the app's own rule (lrcore.descent).
+_LIMIT_BLOCK = f'''
+
+def divergence_limit(start_loss):
+    """The loss past which Learning-Rate Explorer says a run diverged:
+    {_FACTOR} times the start's loss (at least {_FACTOR}); a loss that is not
+    a number is past it too."""
+    if not math.isfinite(start_loss):
+        return sys.float_info.max
+    return min({_FACTOR} * max(1.0, start_loss), sys.float_info.max)
+'''
 
 
 def _num(value) -> str:
@@ -727,13 +779,18 @@ class _LossTemplate:
 
     keras: str
     torch: str
+    numpy: str  # the loss of residuals ``r`` on all the points, in numpy
 
 
 #: Each loss's Keras and PyTorch classes, keyed by its ``.name``.
 _LOSSES: dict[str, _LossTemplate] = {
-    "mse": _LossTemplate(keras="keras.losses.MeanSquaredError()", torch="torch.nn.MSELoss()"),
-    "mae": _LossTemplate(keras="keras.losses.MeanAbsoluteError()", torch="torch.nn.L1Loss()"),
-    "huber": _LossTemplate(keras="keras.losses.Huber(delta={delta})", torch="torch.nn.HuberLoss(delta={delta})"),
+    "mse": _LossTemplate(keras="keras.losses.MeanSquaredError()", torch="torch.nn.MSELoss()",
+                         numpy="np.mean(r * r)"),
+    "mae": _LossTemplate(keras="keras.losses.MeanAbsoluteError()", torch="torch.nn.L1Loss()",
+                         numpy="np.mean(np.abs(r))"),
+    "huber": _LossTemplate(keras="keras.losses.Huber(delta={delta})", torch="torch.nn.HuberLoss(delta={delta})",
+                           numpy="np.mean(np.where(np.abs(r) <= {delta}, 0.5 * r * r, "
+                                 "{delta} * (np.abs(r) - 0.5 * {delta})))"),
 }
 
 
@@ -783,7 +840,6 @@ def pytorch_script(
     loss_code = _loss_code(_LOSSES[loss_fn.name].torch, loss_fn)
     scheduler = f"scheduler = {schedule.setup}\n" if schedule.setup else ""
     step_call = f"    {schedule.step_call}\n" if schedule.step_call else ""
-    needs_math = "math." in schedule.helpers
     batch_line = (
         "    idx = next(batch_order)\n    batch_loss = loss_fn(model(x[idx]), y[idx])\n"
         if batch
@@ -793,12 +849,12 @@ def pytorch_script(
         f'"""Train y = w*x + b with PyTorch: {_describe(lr, opt_name, opt_params, loss_fn, steps, batch, data.n)}.\n\n'
         "Exported from Learning-Rate Explorer; run it with `python train_pytorch.py`.\n"
         '"""\n\n'
-        + ("import math\n\n" if needs_math else "")
-        + "import numpy as np\nimport torch\n\n"
+        + "import math\nimport sys\n\nimport numpy as np\nimport torch\n\n"
         "torch.set_default_dtype(torch.float64)  # the app computes in float64 too\n\n"
         + _data_block(data, recipe)
         + "x = torch.tensor(x).reshape(-1, 1)\ny = torch.tensor(y).reshape(-1, 1)\n"
         + _batches_block(data.n, batch, seed)
+        + _LIMIT_BLOCK
         + schedule.helpers
         + "\n\n"
         "model = torch.nn.Linear(1, 1)  # one neuron: y = w*x + b\n"
@@ -816,6 +872,8 @@ def pytorch_script(
         "        return loss_fn(model(x), y).item()\n"
         "\n\n"
         "history = [(model.weight.item(), model.bias.item(), full_loss())]\n"
+        "limit = divergence_limit(history[0][2])\n"
+        "diverged_at = None\n"
         f"for step in range({steps}):\n"
         "    loss_before = history[-1][2]\n"
         "    optimizer.zero_grad()\n"
@@ -824,9 +882,11 @@ def pytorch_script(
         "    optimizer.step()\n"
         + step_call
         + "    history.append((model.weight.item(), model.bias.item(), full_loss()))\n"
+        "    if not history[-1][2] <= limit:  # past the limit, or not a number\n"
+        "        diverged_at = step + 1\n"
+        "        break\n"
         "\n"
-        "w, b, final = history[-1]\n"
-        f'print(f"after {steps} steps: w = {{w:.6g}}, b = {{b:.6g}}, loss = {{final:.6g}}")\n'
+        + _ending_block(steps)
     )
 
 
@@ -870,7 +930,8 @@ def keras_script(
         # The app's own mini-batches, in its order, one per update: fed to fit from a
         # generator, one batch an epoch, so that schedules and callbacks count updates.
         feed = "    app_batches(),\n"
-        fit = f"    steps_per_epoch=1,\n    epochs={steps},  # one mini-batch per epoch: one update\n"
+        fit = (f"    steps_per_epoch=1,\n    epochs={steps},  # one mini-batch per epoch: one update\n"
+               "    shuffle=False,  # the batches come in the app's order\n")
         batch_note = (
             "\n\ndef app_batches():\n"
             '    """The mini-batches Learning-Rate Explorer trains on, in its order."""\n'
@@ -881,18 +942,20 @@ def keras_script(
         feed = "    x,\n    y,\n"
         fit = f"    batch_size=len(x),\n    epochs={steps},  # full batch: one update per epoch\n    shuffle=False,\n"
         batch_note = ""
-    callbacks = f"    callbacks=[{schedule.callback.replace(chr(10), chr(10) + '    ')}],\n" if schedule.callback else ""
+    own = f"{schedule.callback.replace(chr(10), chr(10) + '    ')}, " if schedule.callback else ""
+    callbacks = f"    callbacks=[{own}recorder],\n"
     return (
         f'"""Train y = w*x + b with Keras: {_describe(lr, opt_name, opt_params, loss_fn, steps, batch, data.n)}.\n\n'
         "Exported from Learning-Rate Explorer; run it with `python train_keras.py`.\n"
         '"""\n\n'
-        + ("import math\n\n" if "math." in classes else "")
-        + "import keras\nimport numpy as np\n\n"
+        + "import math\nimport sys\n\nimport keras\nimport numpy as np\n\n"
         'keras.config.set_floatx("float64")  # the app computes in float64 too\n\n'
         + _data_block(data, recipe)
         + "x = x.reshape(-1, 1)\n"
         + "# Your own points: set x (shape (n, 1)) and y (shape (n,)) here instead.\n"
         + _batches_block(data.n, batch, seed)
+        + _LIMIT_BLOCK
+        + _keras_recorder(_loss_code(_LOSSES[loss_fn.name].numpy, loss_fn))
         + classes
         + "\n\n"
         "model = keras.Sequential([\n"
@@ -901,20 +964,50 @@ def keras_script(
         f"        kernel_initializer=keras.initializers.Constant({_num(w0)}),  # w at the start\n"
         f"        bias_initializer=keras.initializers.Constant({_num(b0)}),  # b at the start\n"
         "    ),\n])\n"
+        + "recorder = Recorder()\n"
         + schedule.note
         + f"learning_rate = {schedule.expr}\n"
         + opt_note
         + f"model.compile(optimizer={opt_code}, loss={loss_code})\n"
         + batch_note
-        + "history = model.fit(\n"
+        + "model.fit(\n"
         + feed
         + fit
         + callbacks
         + "    verbose=0,\n)\n"
-        "kernel, bias = model.layers[0].get_weights()\n"
-        "w, b = float(kernel[0, 0]), float(bias[0])\n"
-        "final = model.evaluate(x, y, batch_size=len(x), verbose=0)  # the loss on all the points\n"
-        'print(f"after training: w = {w:.6g}, b = {b:.6g}, loss = {final:.6g}")\n'
+        "history, diverged_at = recorder.history, recorder.diverged_at\n"
+        "\n"
+        + _ending_block(steps)
+    )
+
+
+def _keras_recorder(loss_expr: str) -> str:
+    """A callback that keeps the app's history and stops where it says a run diverged."""
+    return (
+        "\n\ndef full_loss(w, b):\n"
+        '    """The loss on all the points, as Learning-Rate Explorer draws it."""\n'
+        '    with np.errstate(over="ignore", invalid="ignore"):\n'
+        "        r = w * x[:, 0] + b - y\n"
+        f"        return float({loss_expr})\n"
+        "\n\nclass Recorder(keras.callbacks.Callback):\n"
+        '    """Keeps (w, b, loss on all the points) after every update, from the\n'
+        '    start, and stops training where the run diverged."""\n'
+        "\n"
+        "    def on_train_begin(self, logs=None):\n"
+        "        self.history = [self.now()]\n"
+        "        self.limit = divergence_limit(self.history[0][2])\n"
+        "        self.diverged_at = None\n"
+        "\n"
+        "    def now(self):\n"
+        "        kernel, bias = self.model.layers[0].get_weights()\n"
+        "        w, b = float(kernel[0, 0]), float(bias[0])\n"
+        "        return w, b, full_loss(w, b)\n"
+        "\n"
+        "    def on_epoch_end(self, epoch, logs=None):  # one update per epoch\n"
+        "        self.history.append(self.now())\n"
+        "        if not self.history[-1][2] <= self.limit:  # past the limit, or not a number\n"
+        "            self.diverged_at = epoch + 1\n"
+        "            self.model.stop_training = True\n"
     )
 
 

@@ -4,8 +4,10 @@ arguments, and (where the frameworks are installed) reproduce our runs."""
 import ast
 import importlib.util
 import inspect
+import json
 import math
 import os
+import re
 import subprocess
 import sys
 from types import SimpleNamespace
@@ -95,7 +97,7 @@ DOCUMENTED = {
     "keras.ops.shape": set(),
     "keras.ops.convert_to_tensor": {"dtype"},
 }
-DOCUMENTED_BASES = {"keras.optimizers.schedules.LearningRateSchedule"}
+DOCUMENTED_BASES = {"keras.optimizers.schedules.LearningRateSchedule", "keras.callbacks.Callback"}
 
 
 def dotted(node):
@@ -120,6 +122,16 @@ def framework_calls(code):
         if isinstance(node, ast.ClassDef):
             for base in node.bases:
                 yield "base:" + dotted(base), set()
+
+
+def assert_documented(code):
+    """Every framework class, function and keyword the script names is documented."""
+    for name, keywords in framework_calls(code):
+        if name.startswith("base:"):
+            assert name[5:] in DOCUMENTED_BASES, name
+            continue
+        assert name in DOCUMENTED, name
+        assert keywords <= DOCUMENTED[name], (name, keywords - DOCUMENTED[name])
 
 
 def all_schedules(steps=120):
@@ -172,12 +184,7 @@ def test_every_schedule_exports_valid_python_with_documented_names(framework, sc
     script = getattr(export, f"{framework}_script")
     code = script(DATA, all_schedules()[schedule_name], steps=STEPS)
     compile(code, f"{framework}.py", "exec")
-    for name, keywords in framework_calls(code):
-        if name.startswith("base:"):
-            assert name[5:] in DOCUMENTED_BASES
-            continue
-        assert name in DOCUMENTED, name
-        assert keywords <= DOCUMENTED[name], (name, keywords - DOCUMENTED[name])
+    assert_documented(code)
 
 
 @pytest.mark.parametrize("framework", ["pytorch", "keras"])
@@ -187,8 +194,7 @@ def test_every_optimizer_and_loss_exports(framework, opt, loss):
     script = getattr(export, f"{framework}_script")
     code = script(DATA, 0.01, steps=10, loss=loss, optimizer=OPTIMIZERS[opt], batch_size=8)
     compile(code, f"{framework}.py", "exec")
-    for name, keywords in framework_calls(code):
-        assert name in DOCUMENTED and keywords <= DOCUMENTED[name], name
+    assert_documented(code)
 
 
 def test_every_schedule_optimizer_and_loss_of_the_engine_has_an_export_entry():
@@ -290,6 +296,7 @@ class KerasSchedules:
 
 KERAS_STUB = {"keras": SimpleNamespace(
     optimizers=SimpleNamespace(schedules=KerasSchedules),
+    callbacks=SimpleNamespace(Callback=object),
     ops=SimpleNamespace(
         cast=lambda value, dtype: np.asarray(value).astype(dtype), cos=np.cos, floor=np.floor,
         maximum=np.maximum, minimum=np.minimum, where=np.where, take=np.take, shape=np.shape,
@@ -425,14 +432,14 @@ def test_checked_arguments_keep_the_scripts():
 
 
 def run_script(code, env=None):
-    """Run our own generated script in a fresh interpreter; return its history."""
+    """Run our own generated script in a fresh interpreter, as a learner runs
+    it: (its history, the last line it printed)."""
     probe = code + "\nimport json\nprint('HISTORY', json.dumps(history))\n"
     out = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True,
                          env={**os.environ, **(env or {})}, timeout=300)
     assert out.returncode == 0, out.stderr[-2000:]
-    line = [l for l in out.stdout.splitlines() if l.startswith("HISTORY ")][0]
-    import json
-    return np.array(json.loads(line[8:]), dtype=float)
+    *printed, line = out.stdout.splitlines()
+    return np.array(json.loads(line[len("HISTORY "):]), dtype=float), printed[-1]
 
 
 def assert_reproduces(history, traj, tol=1e-6, case=""):
@@ -517,8 +524,6 @@ def test_keras_scripts_run_and_land_where_we_do():
              for name in KERAS_CASES}
     codes |= {name: export.keras_script(DATA, lr, steps=60, start=(0.5, -1.0), **kwargs)
               for name, (lr, kwargs) in KERAS_BATCH_CASES.items()}
-    import json
-
     out = subprocess.run([sys.executable, "-c", KERAS_RUNNER], input=json.dumps(codes), capture_output=True,
                          text=True, timeout=600, env={**os.environ, "KERAS_BACKEND": "torch"})
     assert out.returncode == 0, out.stderr[-2000:]
@@ -534,3 +539,77 @@ def test_keras_scripts_run_and_land_where_we_do():
         w, b = results[name]
         assert w == pytest.approx(traj.w[0, -1], rel=1e-6), name
         assert b == pytest.approx(traj.b[0, -1], rel=1e-6), name
+
+
+RESULT = re.compile(r"after (\d+) steps: w = (\S+), b = (\S+), loss = (\S+)$")
+
+
+def printed_numbers(line):
+    """(steps, w, b, loss) of a script's last line."""
+    found = RESULT.match(line)
+    assert found, line
+    return int(found[1]), *(float(v) for v in found.groups()[1:])
+
+
+def assert_same_result(printed, traj, rel, case=""):
+    """The script's last line is the line printed_result writes from our run, to ``rel``."""
+    expected = export.printed_result(traj.steps, traj.w[0, -1], traj.b[0, -1], traj.loss[0, -1],
+                                     int(traj.diverged_at[0]) if traj.diverged_at[0] >= 0 else None)
+    if expected.startswith("Diverged"):
+        assert printed == expected, case
+        return
+    steps, *got = printed_numbers(printed)
+    assert steps == traj.steps, case
+    np.testing.assert_allclose(got, printed_numbers(expected)[1:], rtol=rel, atol=0, err_msg=case)
+
+
+PRINT_CASES = {
+    "gd-full": (0.01, dict()),
+    "adam-batch-huber": (schedules.cosine_decay(0.05, 60), dict(optimizer=optimizers.adam(), loss="huber",
+                                                               batch_size=9, seed=2)),
+    "plateau-mae": (schedules.reduce_on_plateau(0.05, 0.5, 2), dict(loss="mae")),
+    "diverging": (0.2, dict(start=(3.0, -2.0))),
+    "diverging-batch": (0.5, dict(batch_size=7, seed=1)),
+}
+
+
+@pytest.mark.skipif(not HAVE_TORCH, reason="torch is not installed")
+@pytest.mark.parametrize("case", sorted(PRINT_CASES))
+def test_the_pytorch_script_prints_our_result_or_where_we_say_it_diverged(case):
+    """Run in a fresh interpreter as a learner runs it: its last line is our
+    run's final w, b and loss to 1e-9, or the app's 'Diverged at step N', and
+    it stops there."""
+    lr, kwargs = PRINT_CASES[case]
+    kwargs = {"start": (0.5, -1.0)} | kwargs
+    traj = lrcore.run(DATA, lr, steps=60, **kwargs)
+    history, printed = run_script(export.pytorch_script(DATA, lr, steps=60, **kwargs))
+    assert_same_result(printed, traj, 1e-9, case)
+    diverged = int(traj.diverged_at[0])
+    assert len(history) == (diverged + 1 if diverged >= 0 else 61)
+    if case.startswith("diverging"):
+        assert diverged >= 0 and printed.startswith(f"Diverged at step {diverged}: ")
+
+
+@pytest.mark.skipif(not HAVE_KERAS, reason="keras (with the torch backend) is not installed")
+def test_the_keras_script_prints_our_result_or_where_we_say_it_diverged():
+    """The same with Keras on its torch backend, one interpreter for every case.
+    Keras multiplies float64 in float32 there (Dense's matmul: keras-team/keras#23704),
+    so its numbers agree to about 1e-7, not to float64's last digits."""
+    codes = {case: export.keras_script(DATA, lr, steps=60, **({"start": (0.5, -1.0)} | kwargs))
+             for case, (lr, kwargs) in PRINT_CASES.items()}
+    runner = ("import contextlib, io, json, sys\ncodes = json.loads(sys.stdin.read())\nout = {}\n"
+              "for name, code in codes.items():\n    buffer, namespace = io.StringIO(), {}\n"
+              "    with contextlib.redirect_stdout(buffer):\n"
+              "        exec(compile(code, name, 'exec'), namespace)  # the project's own generated scripts\n"
+              "    out[name] = [buffer.getvalue().splitlines()[-1], len(namespace['history'])]\n"
+              "print('RESULTS', json.dumps(out))\n")
+    done = subprocess.run([sys.executable, "-c", runner], input=json.dumps(codes), capture_output=True, text=True,
+                          timeout=600, env={**os.environ, "KERAS_BACKEND": "torch"})
+    assert done.returncode == 0, done.stderr[-2000:]
+    results = json.loads([l for l in done.stdout.splitlines() if l.startswith("RESULTS ")][0][8:])
+    for case, (lr, kwargs) in PRINT_CASES.items():
+        traj = lrcore.run(DATA, lr, steps=60, **({"start": (0.5, -1.0)} | kwargs))
+        printed, rows = results[case]
+        assert_same_result(printed, traj, 1e-6, case)
+        diverged = int(traj.diverged_at[0])
+        assert rows == (diverged + 1 if diverged >= 0 else 61), case
