@@ -613,3 +613,47 @@ def test_the_keras_script_prints_our_result_or_where_we_say_it_diverged():
         assert_same_result(printed, traj, 1e-6, case)
         diverged = int(traj.diverged_at[0])
         assert rows == (diverged + 1 if diverged >= 0 else 61), case
+
+
+def same_line(printed, shown, rel):
+    """A script's last line against the line the page shows: the same
+    divergence sentence, or the same steps and numbers to ``rel``."""
+    if shown.startswith("Diverged"):
+        assert printed == shown
+        return
+    steps, *got = printed_numbers(printed)
+    shown_steps, *expected = printed_numbers(shown)
+    assert steps == shown_steps
+    np.testing.assert_allclose(got, expected, rtol=rel, atol=0, err_msg=f"{printed!r} vs {shown!r}")
+
+
+#: The schedules page (the page that shows code) at its defaults, and on a second
+#: dataset with another optimizer, loss, batch and schedule: (query, session state).
+PAGE_CASES = {
+    "defaults": ({}, {}),
+    "second dataset": ({"n": 200, "w": -3.0, "noise": 3.0, "seed": 5, "sched_opt": "adam", "sched_loss": "huber",
+                        "sched_batch": 0, "sched_steps": 400}, {"sched_code_pick": "exponential_decay"}),
+}
+
+
+@pytest.mark.skipif(not HAVE_KERAS, reason="keras and torch are not installed: the page's scripts cannot run")
+@pytest.mark.parametrize("case", sorted(PAGE_CASES))
+def test_the_scripts_the_schedules_page_shows_print_the_line_it_says_they_print(case):
+    """The page under AppTest, its two scripts each in a fresh interpreter:
+    PyTorch's last line is the page's to 1e-9, Keras' (float32 products on
+    its torch backend) to 1e-6."""
+    from app_helpers import open_page
+
+    query, session = PAGE_CASES[case]
+    at = open_page("pages/4_Schedules.py", query, session)
+    assert not at.exception
+    keras_code, torch_code, shown = (element.proto.code_text for element in list(at.get("code"))[:3])
+    assert "keras.Sequential(" in keras_code and "torch.nn.Linear(" in torch_code and shown
+    if session:
+        assert "ExponentialDecay" in keras_code and "Adam" in keras_code and "Huber" in keras_code
+    _, printed = run_script(torch_code)
+    same_line(printed, shown, 1e-9)
+    done = subprocess.run([sys.executable, "-c", keras_code], capture_output=True, text=True, timeout=600,
+                          env={**os.environ, "KERAS_BACKEND": "torch"})
+    assert done.returncode == 0, done.stderr[-2000:]
+    same_line(done.stdout.splitlines()[-1], shown, 1e-6)

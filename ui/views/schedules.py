@@ -51,6 +51,8 @@ class ScheduleView:
         when: when decay helps at all, for these settings.
         flow: for full-batch MSE and gradient descent, what the sum of the
             rates did to the flat direction; "" otherwise.
+        printed: per schedule, the last line its exported script prints
+            (``lrcore.export.printed_result`` of its run).
     """
 
     names: list
@@ -67,6 +69,7 @@ class ScheduleView:
     verdict: Verdict
     when: str
     flow: str
+    printed: list
 
     @property
     def frame_count(self) -> int:
@@ -125,8 +128,10 @@ def build(data: lrcore.Dataset, *, chosen: tuple, lr: float, steps: int, optimiz
     verdict = decay_verdict([name for name, _ in chosen], names, summaries, steps)
     when = when_decay_helps(data, c, lr=lr, opt=opt, loss=loss, batch=batch, optimizer=optimizer)
     when = " ".join([when, *mended_settings(chosen, steps)])
+    printed = [lrcore.export.printed_result(steps, traj.w[k, -1], traj.b[k, -1], traj.loss[k, -1],
+                                            s.diverged_at) for k, s in enumerate(summaries)]
     return ScheduleView(names, rates, losses, paths, int(steps), lines, window, floor, best,
-                        summaries, table, verdict, when, flow)
+                        summaries, table, verdict, when, flow, printed)
 
 
 def mended_settings(chosen: tuple, steps: int) -> list[str]:
