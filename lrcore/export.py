@@ -691,20 +691,41 @@ class _OptimizerTemplate:
     torch: Callable[[dict, float], str]
 
 
+_KERAS_TORCH_MOMENTUM = '''
+
+class TorchMomentum(keras.optimizers.Optimizer):
+    """SGD with momentum by PyTorch's rule, which Learning-Rate Explorer follows:
+    v = momentum*v + g, then w -= lr*v (Nesterov: w -= lr*(g + momentum*v)).
+    keras.optimizers.SGD keeps the rate inside its velocity (v = momentum*v - lr*g;
+    w += v): the same steps while the rate is constant, other steps once a
+    schedule moves it."""
+
+    def __init__(self, learning_rate, momentum, nesterov=False, **kwargs):
+        super().__init__(learning_rate=learning_rate, **kwargs)
+        self.momentum, self.nesterov = momentum, nesterov
+
+    def build(self, variables):
+        super().build(variables)
+        self.velocity = {v.path: self.add_variable_from_reference(v, "velocity") for v in variables}
+
+    def update_step(self, gradient, variable, learning_rate):
+        velocity = self.velocity[variable.path]
+        self.assign(velocity, keras.ops.add(keras.ops.multiply(velocity, self.momentum), gradient))
+        step = velocity
+        if self.nesterov:
+            step = keras.ops.add(gradient, keras.ops.multiply(velocity, self.momentum))
+        self.assign_sub(variable, keras.ops.multiply(step, learning_rate))
+'''
+
+
 def _keras_sgd(params: dict, rate: str) -> tuple[str, str]:
-    note = ""
-    if params["momentum"]:
-        note = (
-            "# Keras keeps the rate inside its velocity (v = momentum*v - lr*g; w += v);\n"
-            "# with a constant rate this equals PyTorch's rule, with a schedule it is close.\n"
+    if params["momentum"]:  # Keras' own SGD parts from the app's rule once the rate changes
+        return (
+            f"TorchMomentum(learning_rate={rate}, momentum={_num(params['momentum'])}, "
+            f"nesterov={bool(params['nesterov'])})",
+            "",
         )
-    return (
-        (
-            f"keras.optimizers.SGD(learning_rate={rate}, momentum={_num(params['momentum'])}, "
-            f"nesterov={bool(params['nesterov'])})"
-        ),
-        note,
-    )
+    return f"keras.optimizers.SGD(learning_rate={rate}, momentum=0.0, nesterov=False)", ""
 
 
 def _torch_sgd(params: dict, lr: float) -> str:
@@ -926,6 +947,8 @@ def keras_script(
     opt_code, opt_note = _OPTIMIZERS[opt_name].keras(opt_params, "learning_rate")
     loss_code = _loss_code(_LOSSES[loss_fn.name].keras, loss_fn)
     classes = "".join(dict.fromkeys(schedule.classes))
+    if opt_code.startswith("TorchMomentum("):
+        classes += _KERAS_TORCH_MOMENTUM
     if batch:
         # The app's own mini-batches, in its order, one per update: fed to fit from a
         # generator, one batch an epoch, so that schedules and callbacks count updates.
