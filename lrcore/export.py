@@ -568,21 +568,31 @@ def _torch_cyclic(params: dict, steps: int) -> _TorchForm:
 
 
 def _keras_reduce_on_plateau(params: dict, steps: int) -> _KerasForm:
-    note = ""
     if params["threshold_mode"] == "rel":
+        # A relative improvement, loss < best*(1 - t), is log(loss) < log(best) - (-log(1 - t)):
+        # Keras' absolute min_delta on the log of the loss.
+        watched = "'log_loss_before_update'"
+        delta = _num(-math.log1p(-params["threshold"]))
         note = (
-            "# PyTorch's threshold_mode='rel' counts an improvement below best*(1 - threshold);\n"
-            "# Keras' min_delta is absolute (below best - min_delta).\n"
+            "# The app's plateau counts an improvement when the loss goes below best*(1 - threshold)\n"
+            f"# (threshold {_num(params['threshold'])}); Keras' min_delta is absolute, so the callback\n"
+            "# watches log(loss), where that is below log(best) - (-log(1 - threshold)).\n"
         )
+    else:
+        watched, delta, note = "'loss_before_update'", _num(params["threshold"]), ""
     return _KerasForm(
         _num(params["lr"]),
         callback=(
-            "keras.callbacks.ReduceLROnPlateau(\n    monitor='loss',\n    mode='min',\n"
+            f"keras.callbacks.ReduceLROnPlateau(\n    monitor={watched},"
+            "  # the loss on all the points before each update (Recorder)\n    mode='min',\n"
             f"    factor={_num(params['factor'])},\n"
             f"    patience={int(params['patience']) + 1},"
             "  # Keras reduces at wait >= patience, PyTorch at > patience\n"
-            f"    min_delta={_num(params['threshold'])},\n    cooldown={int(params['cooldown'])},\n"
-            f"    min_lr={_num(params['min_lr'])},\n)"
+            f"    min_delta={delta},\n"
+            + (f"    cooldown={int(params['cooldown']) + 1},"
+               "  # Keras counts the step a cooldown ends on as bad, PyTorch does not\n"
+               if params["cooldown"] else "    cooldown=0,\n")
+            + f"    min_lr={_num(params['min_lr'])},\n)"
         ),
         note=note,
     )
@@ -965,8 +975,8 @@ def keras_script(
         feed = "    x,\n    y,\n"
         fit = f"    batch_size=len(x),\n    epochs={steps},  # full batch: one update per epoch\n    shuffle=False,\n"
         batch_note = ""
-    own = f"{schedule.callback.replace(chr(10), chr(10) + '    ')}, " if schedule.callback else ""
-    callbacks = f"    callbacks=[{own}recorder],\n"
+    own = f", {schedule.callback.replace(chr(10), chr(10) + '    ')}" if schedule.callback else ""
+    callbacks = f"    callbacks=[recorder{own}],  # the recorder first: it writes the loss the others watch\n"
     return (
         f'"""Train y = w*x + b with Keras: {_describe(lr, opt_name, opt_params, loss_fn, steps, batch, data.n)}.\n\n'
         "Exported from Learning-Rate Explorer; run it with `python train_keras.py`.\n"
@@ -1028,6 +1038,11 @@ def _keras_recorder(loss_expr: str) -> str:
         "\n"
         "    def on_epoch_end(self, epoch, logs=None):  # one update per epoch\n"
         "        self.history.append(self.now())\n"
+        "        before = self.history[-2][2]  # the loss of the parameters this update started from\n"
+        "        if logs is not None:\n"
+        '            logs["loss_before_update"] = before\n'
+        '            logs["log_loss_before_update"] = math.log(before) if before > 0 else -math.inf\n'
+
         "        if not self.history[-1][2] <= self.limit:  # past the limit, or not a number\n"
         "            self.diverged_at = epoch + 1\n"
         "            self.model.stop_training = True\n"
