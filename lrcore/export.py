@@ -34,7 +34,7 @@ from .data import Dataset, _draw_points
 from .descent import DIVERGENCE_FACTOR
 from .optimizers import sgd
 
-__all__ = ["EMBED_MAX_POINTS", "keras_script", "printed_result", "pytorch_script"]
+__all__ = ["EMBED_MAX_POINTS", "SECTIONS", "keras_script", "printed_result", "pytorch_script"]
 
 #: Datasets up to this many points are written into the script itself.
 EMBED_MAX_POINTS = 2000
@@ -44,6 +44,10 @@ _RECIPE_KEYS = tuple(inspect.signature(_draw_points).parameters)
 
 
 # --- pieces shared by both scripts -------------------------------------------------
+
+#: The comment lines that open each script's parts: the points, the training,
+#: the result (a notebook puts each part in a cell of its own).
+SECTIONS = ("# --- the points ---\n", "\n# --- training ---\n", "\n# --- the result ---\n")
 
 #: How both scripts write their last line; :func:`printed_result` writes the same.
 _RESULT_FORMAT = "after {steps} steps: w = {w}, b = {b}, loss = {loss}"
@@ -882,8 +886,10 @@ def pytorch_script(
         '"""\n\n'
         + "import math\nimport sys\n\nimport numpy as np\nimport torch\n\n"
         "torch.set_default_dtype(torch.float64)  # the app computes in float64 too\n\n"
+        + SECTIONS[0]
         + _data_block(data, recipe)
         + "x = torch.tensor(x).reshape(-1, 1)\ny = torch.tensor(y).reshape(-1, 1)\n"
+        + SECTIONS[1]
         + _batches_block(data.n, batch, seed)
         + _LIMIT_BLOCK
         + schedule.helpers
@@ -917,6 +923,7 @@ def pytorch_script(
         "        diverged_at = step + 1\n"
         "        break\n"
         "\n"
+        + SECTIONS[2]
         + _ending_block(steps)
     )
 
@@ -980,12 +987,16 @@ def keras_script(
     return (
         f'"""Train y = w*x + b with Keras: {_describe(lr, opt_name, opt_params, loss_fn, steps, batch, data.n)}.\n\n'
         "Exported from Learning-Rate Explorer; run it with `python train_keras.py`.\n"
+        "Keras 3 runs on TensorFlow, JAX or PyTorch; with only PyTorch installed:\n"
+        "`KERAS_BACKEND=torch python train_keras.py`.\n"
         '"""\n\n'
         + "import math\nimport sys\n\nimport keras\nimport numpy as np\n\n"
         'keras.config.set_floatx("float64")  # the app computes in float64 too\n\n'
+        + SECTIONS[0]
         + _data_block(data, recipe)
         + "x = x.reshape(-1, 1)\n"
         + "# Your own points: set x (shape (n, 1)) and y (shape (n,)) here instead.\n"
+        + SECTIONS[1]
         + _batches_block(data.n, batch, seed)
         + _LIMIT_BLOCK
         + _keras_recorder(_loss_code(_LOSSES[loss_fn.name].numpy, loss_fn))
@@ -1010,6 +1021,7 @@ def keras_script(
         + "    verbose=0,\n)\n"
         "history, diverged_at = recorder.history, recorder.diverged_at\n"
         "\n"
+        + SECTIONS[2]
         + _ending_block(steps)
     )
 

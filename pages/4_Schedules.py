@@ -1,8 +1,10 @@
 """Learning-rate schedules side by side, on the same problem and the same batches."""
 
+import functools
+
 import streamlit as st
 
-from ui import budget, charts, compute, controls, play, state
+from ui import budget, charts, compute, controls, notebook, play, state
 from ui.views import schedules
 
 st.set_page_config(page_title="Schedules · Learning-Rate Explorer", page_icon="⏳", layout="wide")
@@ -77,8 +79,19 @@ if isinstance(code, str):
     st.info(code)
 else:
     keras_tab, torch_tab = st.tabs(["Keras", "PyTorch"])
-    keras_tab.code(code[0], language="python")
-    torch_tab.code(code[1], language="python")
+    exploring = (f"You were comparing learning-rate schedules on the Schedules page "
+                 f"({', '.join(view.names)}) and took home the {state.SCHEDULE_NAMES[pick]} run. "
+                 f"On the page: {view.verdict.text}")
+    link = controls.share_link({**state.DATA, **SCHED})
+    for tab, framework, script in ((keras_tab, "keras", code[0]), (torch_tab, "pytorch", code[1])):
+        tab.code(script, language="python")
+        # made when clicked (a callable); on_click="ignore": a download changes nothing on the page, so no rerun
+        tab.download_button(
+            f"This run as a {notebook.FRAMEWORKS[framework]} notebook (.ipynb)",
+            functools.partial(notebook.notebook_bytes, script, framework, exploring=exploring, link=link),
+            f"schedules_{pick}_{framework}.ipynb", "application/x-ipynb+json", key=f"sched_notebook_{framework}",
+            on_click="ignore", icon=":material/download:",
+        )
     printed = view.printed[chosen.index(pick)]
     st.markdown("Run either script and its last line reads, as this page's run ends:")
     st.code(printed, language=None, wrap_lines=True)

@@ -688,3 +688,56 @@ def test_the_scripts_the_schedules_page_shows_print_the_line_it_says_they_print(
     assert done.returncode == 0, done.stderr[-2000:]
     data = lrcore.make_data(**state.DataSettings(**{k: v for k, v in query.items() if k in DATA_KEYS}).recipe())
     same_line(done.stdout.splitlines()[-1], shown, 1e-6, reach=float(np.abs(data.x).max()))
+    labels = [button.proto.label for button in at.get("download_button")]
+    assert "This run as a Keras notebook (.ipynb)" in labels and "This run as a PyTorch notebook (.ipynb)" in labels
+
+
+HAVE_JUPYTER = all(importlib.util.find_spec(name) is not None
+                   for name in ("nbformat", "nbclient", "ipykernel", "matplotlib"))
+
+
+@pytest.fixture
+def own_kernel(tmp_path, monkeypatch):
+    """A Jupyter kernel that is this test's own Python (the kernelspec
+    installed as "python3" runs whichever "python" is first on PATH)."""
+    folder = tmp_path / "kernels" / "lre-tests"
+    folder.mkdir(parents=True)
+    (folder / "kernel.json").write_text(json.dumps({
+        "argv": [sys.executable, "-m", "ipykernel_launcher", "-f", "{connection_file}"],
+        "display_name": "this test's Python", "language": "python"}))
+    monkeypatch.setenv("JUPYTER_PATH", str(tmp_path))
+    monkeypatch.setenv("KERAS_BACKEND", "torch")
+    monkeypatch.setenv("MPLBACKEND", "module://matplotlib_inline.backend_inline")
+    return "lre-tests"
+
+
+@pytest.mark.skipif(not (HAVE_KERAS and HAVE_JUPYTER), reason="the frameworks or Jupyter's nbclient, ipykernel "
+                    "and matplotlib are not installed (requirements-frameworks.txt)")
+@pytest.mark.parametrize("case", sorted(PAGE_CASES))
+def test_the_schedules_pages_notebooks_run_headless_and_print_the_pages_line(case, own_kernel, tmp_path):
+    """The page's two scripts as notebooks (ui.notebook), executed by nbclient
+    in a kernel of this Python: the note and the link first, every cell runs,
+    the result cell prints the page's line, and the plot cell draws."""
+    import nbclient
+    import nbformat
+
+    from app_helpers import open_page
+    from ui import notebook
+
+    query, session = PAGE_CASES[case]
+    at = open_page("pages/4_Schedules.py", query, session)
+    keras_code, torch_code, shown = (element.proto.code_text for element in list(at.get("code"))[:3])
+    data = lrcore.make_data(**state.DataSettings(**{k: v for k, v in query.items() if k in DATA_KEYS}).recipe())
+    for framework, code, rel in (("pytorch", torch_code, 1e-9), ("keras", keras_code, 1e-6)):
+        text = notebook.notebook(code, framework, exploring="You were comparing schedules.",
+                                 link="http://localhost:8501/Schedules?sched_steps=400")
+        nb = nbformat.reads(text, as_version=4)
+        assert nb.cells[0].cell_type == "markdown"
+        assert "You were comparing schedules." in nb.cells[0].source
+        assert "(http://localhost:8501/Schedules?sched_steps=400)" in nb.cells[0].source
+        nbclient.NotebookClient(nb, timeout=600, kernel_name=own_kernel,
+                                resources={"metadata": {"path": str(tmp_path)}}).execute()
+        printed = "".join(output.get("text", "") for output in nb.cells[4].outputs).splitlines()[-1]
+        same_line(printed, shown, rel, reach=float(np.abs(data.x).max()))
+        drawn = [output for output in nb.cells[-1].outputs if "image/png" in output.get("data", {})]
+        assert drawn, nb.cells[-1].outputs
