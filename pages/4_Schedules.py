@@ -84,7 +84,6 @@ else:
                  f"On the page: {view.verdict.text}")
     link = controls.share_link({**state.DATA, **SCHED})
     for tab, framework, script in ((keras_tab, "keras", code[0]), (torch_tab, "pytorch", code[1])):
-        tab.code(script, language="python")
         # made when clicked (a callable); on_click="ignore": a download changes nothing on the page, so no rerun
         tab.download_button(
             f"This run as a {notebook.FRAMEWORKS[framework]} notebook (.ipynb)",
@@ -92,6 +91,7 @@ else:
             f"schedules_{pick}_{framework}.ipynb", "application/x-ipynb+json", key=f"sched_notebook_{framework}",
             on_click="ignore", icon=":material/download:",
         )
+        tab.code(script, language="python", height=520)  # scrolls: the points alone can run to 500 lines
     printed = view.printed[chosen.index(pick)]
     st.markdown("Run either script and its last line reads, as this page's run ends:")
     st.code(printed, language=None, wrap_lines=True)
