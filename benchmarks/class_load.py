@@ -472,8 +472,9 @@ def main(argv=None) -> None:
         served = {}
 
     server = _project()
+    served_page = f"the trivial page ({args.baseline})" if args.baseline else f"{args.settings} settings"
     print(f"Python {platform.python_version()}, {os.cpu_count()} CPUs, locust {__import__('locust').__version__}; "
-          f"{f'the trivial page ({args.baseline})' if args.baseline else args.settings + ' settings'}; {args.replicas} replica(s) {'direct' if args.direct else 'behind nginx'}; "
+          f"{served_page}; {args.replicas} replica(s) {'direct' if args.direct else 'behind nginx'}; "
           f"think {args.think:g} s +-50%")
     with tempfile.TemporaryDirectory(prefix="lre-class-") as logs:
         servers, balancer = [], None
@@ -492,7 +493,8 @@ def main(argv=None) -> None:
             if args.find_capacity:
                 summary = find_capacity(base_url, args, duration, heaviest, common)
             else:
-                plans = make_plans(args.learners, heaviest=heaviest, wrong=args.expect_wrong, baseline=bool(args.baseline))
+                plans = make_plans(args.learners, heaviest=heaviest, wrong=args.expect_wrong,
+                                   baseline=bool(args.baseline))
                 run = run_class(base_url, plans, duration=duration, **common)
                 print_run(run, args.replicas)
                 summary = {"runs": [_summary(run, plans)]}
@@ -527,7 +529,8 @@ def find_capacity(base_url, args, duration, heaviest, common) -> dict:
     print("|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|")
     best, runs, first = None, [], 0
     for count in ladder:
-        plans = make_plans(count, heaviest=heaviest, first=first, baseline=bool(args.baseline))  # new data: no earlier class warmed its cache
+        # new data: no earlier class warmed its cache
+        plans = make_plans(count, heaviest=heaviest, first=first, baseline=bool(args.baseline))
         first += count
         run = run_class(base_url, plans, duration=duration, **common)
         runs.append(_summary(run, plans))

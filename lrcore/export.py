@@ -734,11 +734,9 @@ class TorchMomentum(keras.optimizers.Optimizer):
 
 def _keras_sgd(params: dict, rate: str) -> tuple[str, str]:
     if params["momentum"]:  # Keras' own SGD parts from the app's rule once the rate changes
-        return (
-            f"TorchMomentum(learning_rate={rate}, momentum={_num(params['momentum'])}, "
-            f"nesterov={bool(params['nesterov'])})",
-            "",
-        )
+        code = (f"TorchMomentum(learning_rate={rate}, momentum={_num(params['momentum'])}, "
+                f"nesterov={bool(params['nesterov'])})")
+        return code, ""
     return f"keras.optimizers.SGD(learning_rate={rate}, momentum=0.0, nesterov=False)", ""
 
 

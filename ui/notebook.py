@@ -72,9 +72,10 @@ def notebook(script: str, framework: str, *, exploring: str, link: str) -> str:
     name = FRAMEWORKS[framework]
     docstring, (points, training, result) = _parts(script)
     summary = docstring.splitlines()[0]
-    running = ("Run the cells from the top. Keras 3 runs on TensorFlow, JAX or PyTorch: with only PyTorch "
-               "installed, start Jupyter with `KERAS_BACKEND=torch` set." if framework == "keras"
-               else "Run the cells from the top; it needs numpy, torch and matplotlib.")
+    running = f"Run the cells from the top; they need numpy, {framework.replace('pytorch', 'torch')} and matplotlib."
+    if framework == "keras":
+        running += (" Keras 3 runs on TensorFlow, JAX or PyTorch: with only PyTorch, start Jupyter with "
+                    "`KERAS_BACKEND=torch` set.")
     cells = [
         v4.new_markdown_cell(
             f"# {summary}\n\n{exploring}\n\n[Open this view in Learning-Rate Explorer]({link}): the same "
