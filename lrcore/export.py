@@ -418,9 +418,10 @@ class LinearWarmup(keras.optimizers.schedules.LearningRateSchedule):
 
     def __call__(self, step):
         step = keras.ops.cast(step, "float64")
-        first = self.schedule(keras.ops.cast(0, "float64"))
+        # Keras' own schedules answer in their own dtype (float32 on TensorFlow): cast
+        first = keras.ops.cast(self.schedule(keras.ops.cast(0, "float64")), "float64")
         ramp = first * (self.start_factor + (1 - self.start_factor) * step / self.warmup_steps)
-        after = self.schedule(keras.ops.maximum(step - self.warmup_steps, 0))
+        after = keras.ops.cast(self.schedule(keras.ops.maximum(step - self.warmup_steps, 0)), "float64")
         return keras.ops.where(step < self.warmup_steps, ramp, after)
 '''
 
@@ -720,10 +721,10 @@ class TorchMomentum(keras.optimizers.Optimizer):
 
     def build(self, variables):
         super().build(variables)
-        self.velocity = {v.path: self.add_variable_from_reference(v, "velocity") for v in variables}
+        self.velocities = [self.add_variable_from_reference(v, "velocity") for v in variables]
 
     def update_step(self, gradient, variable, learning_rate):
-        velocity = self.velocity[variable.path]
+        velocity = self.velocities[self._get_variable_index(variable)]  # as keras.io's own example
         self.assign(velocity, keras.ops.add(keras.ops.multiply(velocity, self.momentum), gradient))
         step = velocity
         if self.nesterov:
