@@ -665,6 +665,7 @@ PAGE_CASES = {
     "defaults": ({}, {}),
     "second dataset": ({"n": 200, "w": -3.0, "noise": 3.0, "seed": 5, "sched_opt": "adam", "sched_loss": "huber",
                         "sched_batch": 0, "sched_steps": 400}, {"sched_code_pick": "exponential_decay"}),
+    "diverging": ({"sched_lr": "0.5", "sched_batch": 0}, {}),
 }
 
 
