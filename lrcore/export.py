@@ -572,34 +572,53 @@ def _torch_cyclic(params: dict, steps: int) -> _TorchForm:
     )
 
 
+_KERAS_PLATEAU = '''
+
+class TorchPlateau(keras.callbacks.Callback):
+    """PyTorch's ReduceLROnPlateau (mode "min"), which Learning-Rate Explorer
+    follows, stepped after every update with the loss on all the points the
+    update started from (the Recorder writes it into the logs). Keras' own
+    ReduceLROnPlateau counts patience and cooldown one step apart, has an
+    absolute threshold only, and cuts even a rate near 0; this states PyTorch's rule."""
+
+    def __init__(self, factor, patience, threshold, threshold_mode, cooldown, min_lr, eps=1e-8):
+        super().__init__()
+        self.factor, self.patience, self.cooldown, self.min_lr, self.eps = factor, patience, cooldown, min_lr, eps
+        self.threshold, self.threshold_mode = threshold, threshold_mode
+        self.best, self.bad_steps, self.cooldown_left = math.inf, 0, 0
+
+    def better(self, loss):
+        if self.threshold_mode == "rel":
+            return loss < self.best * (1 - self.threshold)
+        return loss < self.best - self.threshold
+
+    def on_epoch_end(self, epoch, logs=None):  # one update per epoch
+        loss = logs["loss_before_update"]
+        if self.better(loss):
+            self.best, self.bad_steps = loss, 0
+        else:
+            self.bad_steps += 1
+        if self.cooldown_left > 0:
+            self.cooldown_left -= 1
+            self.bad_steps = 0
+        if self.bad_steps > self.patience:
+            old = float(keras.ops.convert_to_numpy(self.model.optimizer.learning_rate))
+            new = max(old * self.factor, self.min_lr)
+            if old - new > self.eps:
+                self.model.optimizer.learning_rate = new
+            self.cooldown_left, self.bad_steps = self.cooldown, 0
+'''
+
+
 def _keras_reduce_on_plateau(params: dict, steps: int) -> _KerasForm:
-    if params["threshold_mode"] == "rel":
-        # A relative improvement, loss < best*(1 - t), is log(loss) < log(best) - (-log(1 - t)):
-        # Keras' absolute min_delta on the log of the loss.
-        watched = "'log_loss_before_update'"
-        delta = _num(-math.log1p(-params["threshold"]))
-        note = (
-            "# The app's plateau counts an improvement when the loss goes below best*(1 - threshold)\n"
-            f"# (threshold {_num(params['threshold'])}); Keras' min_delta is absolute, so the callback\n"
-            "# watches log(loss), where that is below log(best) - (-log(1 - threshold)).\n"
-        )
-    else:
-        watched, delta, note = "'loss_before_update'", _num(params["threshold"]), ""
     return _KerasForm(
         _num(params["lr"]),
+        classes=(_KERAS_PLATEAU,),
         callback=(
-            f"keras.callbacks.ReduceLROnPlateau(\n    monitor={watched},"
-            "  # the loss on all the points before each update (Recorder)\n    mode='min',\n"
-            f"    factor={_num(params['factor'])},\n"
-            f"    patience={int(params['patience']) + 1},"
-            "  # Keras reduces at wait >= patience, PyTorch at > patience\n"
-            f"    min_delta={delta},\n"
-            + (f"    cooldown={int(params['cooldown']) + 1},"
-               "  # Keras counts the step a cooldown ends on as bad, PyTorch does not\n"
-               if params["cooldown"] else "    cooldown=0,\n")
-            + f"    min_lr={_num(params['min_lr'])},\n)"
+            f"TorchPlateau(\n    factor={_num(params['factor'])},\n    patience={int(params['patience'])},\n"
+            f"    threshold={_num(params['threshold'])},\n    threshold_mode={params['threshold_mode']!r},\n"
+            f"    cooldown={int(params['cooldown'])},\n    min_lr={_num(params['min_lr'])},\n)"
         ),
-        note=note,
     )
 
 
@@ -1052,7 +1071,6 @@ def _keras_recorder(loss_expr: str) -> str:
         "        before = self.history[-2][2]  # the loss of the parameters this update started from\n"
         "        if logs is not None:\n"
         '            logs["loss_before_update"] = before\n'
-        '            logs["log_loss_before_update"] = math.log(before) if before > 0 else -math.inf\n'
 
         "        if not self.history[-1][2] <= self.limit:  # past the limit, or not a number\n"
         "            self.diverged_at = epoch + 1\n"

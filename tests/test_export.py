@@ -90,6 +90,7 @@ DOCUMENTED = {
         "monitor", "factor", "patience", "verbose", "mode", "min_delta", "cooldown", "min_lr",
     },
     "keras.ops.cast": set(),
+    "keras.ops.convert_to_numpy": set(),
     "keras.ops.add": set(),
     "keras.ops.multiply": set(),
     "keras.ops.cos": set(),
@@ -537,6 +538,10 @@ KERAS_BATCH_CASES = {
     "plateau-abs-batch-mae": (schedules.reduce_on_plateau(0.05, 0.5, 1, 1e-3, "abs", cooldown=1), dict(
         loss="mae", batch_size=9)),
     "plateau-rel-full": (schedules.reduce_on_plateau(0.05, 0.5, 3, threshold=0.02), dict()),
+    # the plateau's rules each at work (test_the_plateau_cases_exercise_every_rule): cuts, the floor, the 1e-8 rule
+    "plateau-cuts": (schedules.reduce_on_plateau(0.05, 0.5, 0, threshold=0.05), dict(batch_size=7, seed=1)),
+    "plateau-floor": (schedules.reduce_on_plateau(0.05, 0.1, 0, 0.05, cooldown=2, min_lr=1e-3), dict()),
+    "plateau-eps": (schedules.reduce_on_plateau(1e-6, 0.1, 0, threshold=0.5), dict(loss="mae", batch_size=4)),
     "mae-batch": (schedules.cosine_decay(0.05, 60), dict(loss="mae", batch_size=9)),
     "huber-batch": (schedules.cosine_decay(0.05, 60), dict(loss="huber", batch_size=9, seed=5)),
 }
@@ -790,3 +795,14 @@ def test_keras_scripts_run_on_tensorflow_the_courses_backend_and_land_where_we_d
         assert_same_result(printed, traj, 1e-5, reach=float(np.abs(DATA.x).max()), loss_rel=1e-3)
         diverged = int(traj.diverged_at[0])
         assert rows == (diverged + 1 if diverged >= 0 else 61), name
+
+
+def test_the_plateau_cases_exercise_every_rule():
+    """The Keras plateau cases are not idle: the app's rates are cut several
+    times, hold at min_lr, and stop near 1e-8 where a cut would change less
+    than 1e-8 (PyTorch's eps), so each rule decides those runs."""
+    rates = {name: lrcore.run(DATA, lr, steps=60, start=(0.5, -1.0), **kwargs).lr[0]
+             for name, (lr, kwargs) in KERAS_BATCH_CASES.items() if name.startswith("plateau-")}
+    assert len(set(rates["plateau-cuts"])) >= 4
+    assert rates["plateau-floor"][-1] == 1e-3 and len(set(rates["plateau-floor"])) == 3
+    assert 1e-8 <= rates["plateau-eps"][-1] < 1e-7 and len(set(rates["plateau-eps"])) == 3
