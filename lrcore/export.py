@@ -5,9 +5,10 @@ use next: :func:`pytorch_script` and :func:`keras_script` return complete,
 standalone Python programs that train the same one-neuron linear model
 ``y = w*x + b`` on the same points, from the same start, with the same loss,
 optimizer and learning-rate schedule, using each framework's own classes and
-argument names. Where a framework has no built-in for a schedule, the script
-states our formula through the framework's own mechanism (``LambdaLR`` in
-PyTorch, a ``LearningRateSchedule`` subclass in Keras).
+argument names. Where a framework has no built-in for a schedule, or its
+built-in follows another rule, the script states ours through the
+framework's own mechanism (``LambdaLR`` in PyTorch; in Keras a
+``LearningRateSchedule``, ``Optimizer`` or ``Callback`` subclass).
 
 The PyTorch script reproduces ``lrcore.run`` step for step (float64, the same
 mini-batches drawn with the same numpy generator). The Keras script trains on
@@ -54,7 +55,8 @@ _RESULT_FORMAT = "after {steps} steps: w = {w}, b = {b}, loss = {loss}"
 _NUMBER = ".12g"  # 12 significant digits: a check to 1e-9 can read them
 _FACTOR = f"{DIVERGENCE_FACTOR:g}".replace("e+", "e")  # 1e12, as Python reads it too
 _DIVERGED_FORMAT = ("Diverged at step {step}: the loss on all the points is past {factor} times its start "
-                    "or not a number, where Learning-Rate Explorer stops a run too. Training stopped.")
+                    "(and past {factor}) or not a number, where Learning-Rate Explorer stops a run too. "
+                    "Training stopped.")
 
 
 def printed_result(steps: int, w: float, b: float, loss: float, diverged_at: int | None = None) -> str:
@@ -135,8 +137,8 @@ def _data_block(data: Dataset, recipe: dict | None) -> str:
         )
     return (
         f"# {data.n:,} points are too many to write here: download them from the\n"
-        "# app as data.csv (columns x, y) and put the file beside this script.\n"
-        'table = np.loadtxt("data.csv", delimiter=",", skiprows=1)\n'
+        "# app's Data page as points.csv (columns x, y) and put the file beside this script.\n"
+        'table = np.loadtxt("points.csv", delimiter=",", skiprows=1)\n'
         "x, y = table[:, 0], table[:, 1]\n"
     )
 
@@ -804,7 +806,8 @@ def _keras_adam(params: dict, rate: str) -> tuple[str, str]:
             f"keras.optimizers.Adam(learning_rate={rate}, beta_1={_num(params['beta1'])}, "
             f"beta_2={_num(params['beta2'])}, epsilon={_num(params['eps'])})"
         ),
-        "# Keras' epsilon is added after the bias correction ('epsilon hat').\n",
+        "# Keras adds epsilon to the square root before the bias correction ('epsilon hat'),\n"
+        "# PyTorch after it.\n",
     )
 
 
@@ -872,7 +875,7 @@ def pytorch_script(
     ``recipe``: ``make_data``'s arguments, so that a large made dataset is
     drawn again in the script instead of written out (up to
     ``EMBED_MAX_POINTS`` points are written into the script; a larger
-    uploaded dataset is read from ``data.csv``).
+    uploaded dataset is read from ``points.csv``, the Data page's download).
 
     The script uses ``torch.nn.Linear(1, 1)`` in float64, the loss
     (``MSELoss``, ``L1Loss``, ``HuberLoss``), the optimizer
@@ -966,9 +969,12 @@ def keras_script(
     Same arguments as :func:`pytorch_script`. The model is one ``Dense(1)``
     unit initialised at ``start``; the optimizer is ``keras.optimizers.SGD``,
     ``Adagrad``, ``RMSprop`` or ``Adam`` with PyTorch's defaults made
-    explicit; the schedule is a ``keras.optimizers.schedules`` class (or a
-    ``LearningRateSchedule`` subclass stating our formula), whose ``step``
-    counts updates from 0 like ours. Full batch: one epoch is one update.
+    explicit (SGD with momentum: ``TorchMomentum``, PyTorch's rule); the
+    schedule is a ``keras.optimizers.schedules`` class (or a
+    ``LearningRateSchedule`` subclass stating our formula; the plateau rule:
+    the ``TorchPlateau`` callback), whose ``step`` counts updates from 0 like
+    ours. One epoch is one update: all the points, or one of the app's
+    mini-batches.
 
     >>> from lrcore import make_data
     >>> code = keras_script(make_data(n=5), 0.01, steps=10)
@@ -1005,7 +1011,7 @@ def keras_script(
     return (
         f'"""Train y = w*x + b with Keras: {_describe(lr, opt_name, opt_params, loss_fn, steps, batch, data.n)}.\n\n'
         "Exported from Learning-Rate Explorer; run it with `python train_keras.py`.\n"
-        "Keras 3 runs on TensorFlow, JAX or PyTorch; with only PyTorch installed:\n"
+        "Keras 3 runs on TensorFlow or PyTorch; with only PyTorch installed:\n"
         "`KERAS_BACKEND=torch python train_keras.py`.\n"
         '"""\n\n'
         + "import math\nimport sys\n\nimport keras\nimport numpy as np\n\n"

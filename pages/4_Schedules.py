@@ -81,7 +81,9 @@ else:
     keras_tab, torch_tab = st.tabs(["Keras", "PyTorch"])
     exploring = (f"You were comparing learning-rate schedules on the Schedules page "
                  f"({', '.join(view.names)}) and took home the {state.SCHEDULE_NAMES[pick]} run. "
-                 f"On the page: {view.verdict.text}")
+                 f"On the page: {view.verdict.text}"
+                 + (" The link opens the app on made points: an uploaded file stays on your machine."
+                    if current.source == controls.UPLOADED else ""))
     link = controls.share_link({**state.DATA, **SCHED})
     for tab, framework, script in ((keras_tab, "keras", code[0]), (torch_tab, "pytorch", code[1])):
         # made when clicked (a callable); on_click="ignore": a download changes nothing on the page, so no rerun

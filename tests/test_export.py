@@ -357,9 +357,9 @@ def test_scripts_embed_small_data_exactly_and_read_large_uploads_from_csv():
             values[node.targets[0].id] = ast.literal_eval(node.value.args[0])
     np.testing.assert_array_equal(values["x"], DATA.x)
     np.testing.assert_array_equal(values["y"], DATA.y)
-    # a large uploaded dataset is read from data.csv
+    # a large uploaded dataset is read from points.csv, the Data page's download
     big = lrcore.make_data(n=export.EMBED_MAX_POINTS + 1)
-    assert "data.csv" in export.pytorch_script(big, 0.01, steps=3)
+    assert 'np.loadtxt("points.csv"' in export.pytorch_script(big, 0.01, steps=3)
 
 
 def data_block(code):

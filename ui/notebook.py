@@ -24,7 +24,8 @@ points_y = np.asarray(y, dtype=float).ravel()
 shown = np.random.default_rng(0).permutation(points_x.size)[:2000]  # at most 2,000 points drawn
 steps_run = np.arange(len(history))
 losses = np.array([row[2] for row in history])
-w_end, b_end = history[-1][0], history[-1][1]
+# the last step within the limit: a run that diverged ends one row past it
+w_end, b_end = history[-2][:2] if diverged_at is not None else history[-1][:2]
 
 fig, (left, right) = plt.subplots(1, 2, figsize=(11, 4))
 left.plot(steps_run, losses)
@@ -39,7 +40,7 @@ sign = "+" if b_end >= 0 else "-"
 right.plot(ends, w_end * ends + b_end, color="C1", label=f"y = {w_end:.4g}*x {sign} {abs(b_end):.4g}")
 right.set_xlabel("x")
 right.set_ylabel("y")
-right.set_title("The line the run ended on")
+right.set_title("The line before the run diverged" if diverged_at is not None else "The line the run ended on")
 right.legend()
 plt.show()
 '''
@@ -74,12 +75,13 @@ def notebook(script: str, framework: str, *, exploring: str, link: str) -> str:
     summary = docstring.splitlines()[0]
     running = f"Run the cells from the top; they need numpy, {framework.replace('pytorch', 'torch')} and matplotlib."
     if framework == "keras":
-        running += (" Keras 3 runs on TensorFlow, JAX or PyTorch: with only PyTorch, start Jupyter with "
+        running += (" Keras 3 runs on TensorFlow or PyTorch: with only PyTorch, start Jupyter with "
                     "`KERAS_BACKEND=torch` set.")
     cells = [
         v4.new_markdown_cell(
             f"# {summary}\n\n{exploring}\n\n[Open this view in Learning-Rate Explorer]({link}): the same "
-            f"settings, to compare with what this notebook prints.\n\n{running}"
+            f"settings; pick this schedule under \"Show the code\" to see the line this notebook prints."
+            f"\n\n{running}"
         ),
         v4.new_code_cell(points),
         v4.new_markdown_cell(f"## Training with {name}\n\nThe same run as the app's: the same start, "
