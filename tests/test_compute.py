@@ -345,7 +345,7 @@ EXPORTED = {
     "warmup_cosine": ("LinearWarmup(", "LinearLR("),
     "one_cycle": ("OneCycle(", "OneCycleLR("),
     "cyclic": ("Cyclic(", "CyclicLR("),
-    "reduce_on_plateau": ("ReduceLROnPlateau(", "ReduceLROnPlateau("),
+    "reduce_on_plateau": ("TorchPlateau(", "ReduceLROnPlateau("),
 }
 
 
