@@ -1077,7 +1077,6 @@ def _keras_recorder(loss_expr: str) -> str:
         "        before = self.history[-2][2]  # the loss of the parameters this update started from\n"
         "        if logs is not None:\n"
         '            logs["loss_before_update"] = before\n'
-
         "        if not self.history[-1][2] <= self.limit:  # past the limit, or not a number\n"
         "            self.diverged_at = epoch + 1\n"
         "            self.model.stop_training = True\n"

@@ -86,9 +86,6 @@ DOCUMENTED = {
         "initial_learning_rate", "first_decay_steps", "t_mul", "m_mul", "alpha",
     },
     "keras.optimizers.schedules.PiecewiseConstantDecay": {"boundaries", "values"},
-    "keras.callbacks.ReduceLROnPlateau": {
-        "monitor", "factor", "patience", "verbose", "mode", "min_delta", "cooldown", "min_lr",
-    },
     "keras.ops.cast": set(),
     "keras.ops.convert_to_numpy": set(),
     "keras.ops.add": set(),
